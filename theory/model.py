@@ -1,0 +1,130 @@
+"""The pruned teacher-student perceptron: parameters and the pruning window.
+
+Symbols (see ``shared/THEORY.md``):
+
+* N            input dimension; inputs x ~ N(0, I_N), teacher T, label y = sign(T.x).
+* theta        probe angle [``probe_angle_deg``, in degrees]: the probe J_p = cos(theta) T + sin(theta) v.
+* f            keep fraction [``keep_fraction``] of the P = alpha_tot N examples that is kept.
+* keep         ``"hard"`` keeps the f P smallest |J_p.x|, ``"easy"`` the f P largest.
+* alpha_prune  f P / N [``alpha_prune``], the size of the pruned training set in units of N.
+* alpha_tot    P / N = alpha_prune / f [``alpha_total``], the size of the pool.
+
+With z = J_p.x ~ N(0, 1) the kept set is the window K of z with P(z in K) = f:
+hard K = {|z| < gamma}, gamma = sqrt(2) erfinv(f); easy K = {|z| > gamma}, gamma = sqrt(2) erfcinv(f).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+KEEP_POLICIES = ("hard", "easy")
+
+
+def validate_alpha(alpha: float, name: str = "alpha_prune") -> float:
+    """Return ``alpha`` as a float or raise ``ValueError`` unless it is finite and > 0."""
+    a = _as_float(alpha, name)
+    if not a > 0 or not math.isfinite(a):
+        raise ValueError(f"{name} must be a finite number > 0, got {alpha!r}")
+    return a
+
+
+def validate_keep_fraction(keep_fraction: float) -> float:
+    """Return f as a float or raise ``ValueError`` unless 0 < f <= 1."""
+    f = _as_float(keep_fraction, "keep_fraction")
+    if not 0.0 < f <= 1.0:
+        raise ValueError(f"keep_fraction must be in (0, 1], got {keep_fraction!r}")
+    return f
+
+
+def validate_keep(keep: str) -> str:
+    """Return the keep policy or raise ``ValueError`` unless it is 'hard' or 'easy'."""
+    if keep not in KEEP_POLICIES:
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, got {keep!r}")
+    return keep
+
+
+def validate_probe_angle_deg(probe_angle_deg: float) -> float:
+    """Return theta in degrees or raise ``ValueError`` unless 0 <= theta < 90."""
+    t = _as_float(probe_angle_deg, "probe_angle_deg")
+    if not 0.0 <= t < 90.0:
+        raise ValueError(f"probe_angle_deg must be in [0, 90) degrees, got {probe_angle_deg!r}")
+    return t
+
+
+def _as_float(value: object, name: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if math.isnan(x):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return x
+
+
+def window_edge(keep_fraction: float, keep: str) -> float:
+    """Edge gamma of the pruning window, P(z in K) = f for z ~ N(0, 1).
+
+    hard: gamma = sqrt(2) erfinv(f)   (K = {|z| < gamma}; gamma = inf for f = 1)
+    easy: gamma = sqrt(2) erfcinv(f)  (K = {|z| > gamma}; gamma = 0 for f = 1)
+    """
+    f = validate_keep_fraction(keep_fraction)
+    if validate_keep(keep) == "hard":
+        return math.inf if f == 1.0 else math.sqrt(2.0) * float(special.erfinv(f))
+    return math.sqrt(2.0) * float(special.erfcinv(f))
+
+
+def window_intervals(keep_fraction: float, keep: str) -> np.ndarray:
+    """The window K as a union of intervals of z, shape ``[n_intervals, 2]`` (edges may be inf)."""
+    gamma = window_edge(keep_fraction, keep)
+    if keep == "hard" or gamma == 0.0:
+        return np.array([[-gamma, gamma]])
+    return np.array([[-math.inf, -gamma], [gamma, math.inf]])
+
+
+@dataclass(frozen=True)
+class Params:
+    """One point of the model, validated on construction.
+
+    Attributes
+    ----------
+    alpha_prune : float
+        alpha_prune = f P / N > 0, size of the kept set in units of N.
+    keep_fraction : float
+        f in (0, 1], fraction of the pool that is kept.
+    keep : str
+        ``"hard"`` (smallest probe margins) or ``"easy"`` (largest).
+    probe_angle_deg : float
+        theta in [0, 90) degrees, angle between probe and teacher.
+    """
+
+    alpha_prune: float
+    keep_fraction: float = 1.0
+    keep: str = "hard"
+    probe_angle_deg: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha_prune", validate_alpha(self.alpha_prune))
+        object.__setattr__(self, "keep_fraction", validate_keep_fraction(self.keep_fraction))
+        object.__setattr__(self, "keep", validate_keep(self.keep))
+        object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
+
+    @property
+    def alpha_total(self) -> float:
+        """alpha_tot = alpha_prune / f, the pool size in units of N."""
+        return self.alpha_prune / self.keep_fraction
+
+    @property
+    def probe_angle(self) -> float:
+        """theta in radians."""
+        return math.radians(self.probe_angle_deg)
+
+    @property
+    def gamma(self) -> float:
+        """Window edge gamma (see :func:`window_edge`)."""
+        return window_edge(self.keep_fraction, self.keep)

@@ -1,0 +1,287 @@
+"""Solve the saddle-point equations: Newton-type root finding with a bracketing fallback.
+
+Primary method: ``scipy.optimize.root(method="hybr")`` (MINPACK's Powell hybrid method) on the
+scaled residuals of :mod:`theory.saddle` with their analytic Jacobian, ``xtol`` = 1e-13 relative.
+Starting points: a warm start ``x0`` when given (continuation), then a few physical guesses for the
+error (eps ~ 1/(2 alpha_tot), eps ~ 1/(2 alpha_prune), ...) each completed by the margin kappa that
+makes F = 0 (``scipy.optimize.brentq`` on the monotone map kappa -> F).
+
+Fallback when no start converges: the max-margin student maximises kappa*(direction), the root of
+F = 0 at fixed direction. It is found by nested bounded Brent maximisation over the angles
+(``scipy.optimize.minimize_scalar(method="bounded")``) with ``brentq`` inside, then polished by hybr.
+
+A solution is accepted when the largest scaled residual is below ``tol`` (default 1e-10), F is
+increasing in kappa and F is at a minimum over directions (the Hessian in the angles is positive
+definite). Otherwise ``success`` is False and ``message`` says why; the numbers are still returned
+with their residual so that the caller sees what failed.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import optimize
+
+from theory.model import Params
+from theory.saddle import (
+    Problem,
+    chi_from_v,
+    free_energy_terms,
+    moments,
+    residual,
+    residual_and_jacobian,
+    v_from_chi,
+)
+
+METHODS = ("hybr", "lm")
+DEFAULT_TOL = 1e-10
+_STATUS_MESSAGES = {
+    0: "converged",
+    1: "residual above tolerance",
+    2: "not a maximum-margin solution (second-order condition fails)",
+}
+
+
+@dataclass(frozen=True)
+class SaddleResult:
+    """Solution of the saddle-point equations at one point.
+
+    Attributes
+    ----------
+    alpha_prune, alpha_total, keep_fraction, keep, probe_angle_deg : the point (see ``Params``).
+    eps : test error arccos(R) / pi.
+    R : student-teacher overlap; rho : student-probe overlap; kappa : margin of the unit student.
+    chi, beta : the student's angle out of the teacher-probe plane and in-plane angle from the probe.
+    success : True when the residual is below ``tol`` and the solution is a max-margin one.
+    status : 0 converged, 1 residual above tolerance, 2 second-order condition fails.
+    message : the status in words; residual : largest scaled residual; nit : function evaluations.
+    method : root finder used; fallback : True when the bracketing fallback was needed.
+    q : the solver's unknowns (v, [beta,] k), a warm start for a neighbouring point.
+    """
+
+    alpha_prune: float
+    alpha_total: float
+    keep_fraction: float
+    keep: str
+    probe_angle_deg: float
+    eps: float
+    R: float
+    rho: float
+    kappa: float
+    chi: float
+    beta: float
+    success: bool
+    status: int
+    message: str
+    residual: float
+    nit: int
+    method: str
+    fallback: bool
+    q: tuple = field(repr=False, default=())
+
+    def record(self) -> dict:
+        """The tidy record of the CLI: point, order parameters and success."""
+        keys = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
+                "eps", "R", "rho", "kappa", "success", "residual")
+        d = asdict(self)
+        return {k: d[k] for k in keys}
+
+
+def test_error(chi: float, beta: float, theta: float) -> float:
+    """eps = arccos(R) / pi with R = cos(chi) cos(theta - beta), without cancellation.
+
+    1 - R = 2 sin^2(chi/2) + cos(chi) 2 sin^2((theta - beta)/2), and arccos(R) = 2 arcsin(sqrt((1 - R)/2)).
+    """
+    if theta == 0.0 and beta == 0.0:
+        return chi / math.pi
+    one_minus_r = 2.0 * math.sin(0.5 * chi) ** 2 + math.cos(chi) * 2.0 * math.sin(0.5 * (theta - beta)) ** 2
+    return 2.0 * math.asin(math.sqrt(min(1.0, 0.5 * one_minus_r))) / math.pi
+
+
+def _kappa_root(problem: Problem, chi: float, beta: float) -> float:
+    """kappa*(chi, beta): the root of F = 0 at a fixed direction (F increases with kappa)."""
+    sigma = math.sin(chi)
+
+    def scaled_f(k: float) -> float:
+        return problem.params.alpha_prune * moments(problem, chi, beta, k * sigma)[0] / sigma**2 - 1.0
+
+    lo, hi = -1.0, 1.0
+    while scaled_f(lo) > 0.0:
+        lo *= 4.0
+        if lo < -1e8:
+            raise RuntimeError("no bracket for kappa")
+    while scaled_f(hi) < 0.0:
+        hi *= 4.0
+        if hi > 1e8:
+            raise RuntimeError("no bracket for kappa")
+    return sigma * optimize.brentq(scaled_f, lo, hi, xtol=1e-14, rtol=1e-14)
+
+
+def _start(problem: Problem, chi: float, beta: float) -> np.ndarray:
+    kappa = _kappa_root(problem, chi, beta)
+    q = [v_from_chi(chi), kappa / math.sin(chi)]
+    if problem.n_unknowns == 3:
+        q.insert(1, beta)
+    return np.array(q)
+
+
+def _guesses(problem: Problem) -> Iterable[np.ndarray]:
+    p = problem.params
+    beta0 = problem.theta
+    for eps0 in (0.5 / (1.0 + p.alpha_total), 0.5 / (1.0 + p.alpha_prune), 0.45, 0.1):
+        yield _start(problem, math.pi * eps0, beta0)
+
+
+def _bracketing_fallback(problem: Problem) -> np.ndarray:
+    """Maximise kappa*(chi, beta) by nested bounded Brent searches in v and beta."""
+
+    def best_over_v(beta: float) -> tuple[float, float]:
+        res = optimize.minimize_scalar(
+            lambda v: -_kappa_root(problem, chi_from_v(v), beta),
+            bounds=(-45.0, 0.0), method="bounded", options={"xatol": 1e-10},
+        )
+        return float(res.x), -float(res.fun)
+
+    if problem.n_unknowns == 2:
+        v, _ = best_over_v(0.0)
+        return _start(problem, chi_from_v(v), 0.0)
+    theta = problem.theta
+    res = optimize.minimize_scalar(
+        lambda b: -best_over_v(b)[1], bounds=(theta - 0.5 * math.pi, 0.5 * math.pi),
+        method="bounded", options={"xatol": 1e-10},
+    )
+    beta = float(res.x)
+    v, _ = best_over_v(beta)
+    return _start(problem, chi_from_v(v), beta)
+
+
+def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict):
+    opts = {"xtol": 1e-13} if method == "hybr" else {"xtol": 1e-15, "ftol": 1e-15}
+    opts.update(options)
+    with np.errstate(all="ignore"):
+        sol = optimize.root(
+            residual_and_jacobian, q0, args=(problem,), jac=True, method=method, options=opts
+        )
+    q = np.asarray(sol.x, dtype=float)
+    if not np.all(np.isfinite(q)):
+        return q, math.inf, int(sol.nfev)
+    r = residual(q, problem)
+    return q, float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else math.inf, int(sol.nfev)
+
+
+def _second_order_ok(problem: Problem, q: np.ndarray) -> bool:
+    chi = chi_from_v(q[0])
+    beta = float(q[1]) if problem.n_unknowns == 3 else 0.0
+    _, grad, hess = free_energy_terms(problem, chi, beta, q[-1] * math.sin(chi))
+    n = problem.n_unknowns - 1
+    return bool(grad[2] > 0.0 and np.all(np.linalg.eigvalsh(hess[:n, :n]) > 0.0))
+
+
+def solve_saddle(
+    params: Params,
+    *,
+    x0: Sequence[float] | None = None,
+    method: str = "hybr",
+    tol: float = DEFAULT_TOL,
+    options: dict | None = None,
+    problem: Problem | None = None,
+) -> SaddleResult:
+    """Solve the saddle-point equations of the max-margin student at ``params``.
+
+    Parameters
+    ----------
+    params : the point (alpha_prune, keep_fraction, keep, probe_angle_deg).
+    x0 : optional warm start, the ``q`` of a neighbouring :class:`SaddleResult`.
+    method : ``"hybr"`` (default) or ``"lm"``, passed to ``scipy.optimize.root``.
+    tol : acceptance threshold on the largest scaled residual.
+    options : extra options for ``scipy.optimize.root``; unknown keys warn.
+    problem : a prebuilt :class:`~theory.saddle.Problem` (e.g. with a refined quadrature).
+
+    Returns
+    -------
+    SaddleResult. Invalid input raises ``ValueError``; non-convergence is ``success=False``.
+    """
+    if not isinstance(params, Params):
+        raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    options = dict(options or {})
+    known = {"hybr": {"xtol", "maxfev", "factor", "diag", "eps", "band", "col_deriv"},
+             "lm": {"xtol", "ftol", "gtol", "maxiter", "factor", "diag", "eps", "col_deriv"}}[method]
+    for key in list(options):
+        if key not in known:
+            warnings.warn(f"unknown option {key!r} for method {method!r} ignored", stacklevel=2)
+            options.pop(key)
+    problem = problem or Problem.from_params(params)
+    n = problem.n_unknowns
+    nfev = 0
+    best: tuple[np.ndarray, float] | None = None
+
+    def attempts() -> Iterable[np.ndarray]:
+        if x0 is not None:
+            q = np.asarray(x0, dtype=float)
+            if q.shape == (n,) and np.all(np.isfinite(q)):
+                yield q
+        try:
+            yield from _guesses(problem)
+        except RuntimeError:
+            return
+
+    fallback = False
+    for q0 in attempts():
+        q, res, k = _newton(problem, q0, method, options)
+        nfev += k
+        if best is None or res < best[1]:
+            best = (q, res)
+        if res < tol and _second_order_ok(problem, q):
+            break
+    else:
+        fallback = True
+        try:
+            q0 = _bracketing_fallback(problem)
+            q, res, k = _newton(problem, q0, method, options)
+            nfev += k
+            if best is None or res < best[1] or (res < tol and _second_order_ok(problem, q)):
+                best = (q, res)
+        except RuntimeError:
+            pass
+    assert best is not None
+    q, res = best
+    if res < tol:
+        status = 0 if _second_order_ok(problem, q) else 2
+    else:
+        status = 1
+    return _result(params, problem, q, res, status, nfev, method, fallback)
+
+
+def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleResult:
+    chi = chi_from_v(float(q[0])) if np.isfinite(q[0]) else math.nan
+    beta = float(q[1]) if problem.n_unknowns == 3 else 0.0
+    theta = problem.theta
+    kappa = float(q[-1]) * math.sin(chi)
+    eps = test_error(chi, beta, theta)
+    return SaddleResult(
+        alpha_prune=params.alpha_prune,
+        alpha_total=params.alpha_total,
+        keep_fraction=params.keep_fraction,
+        keep=params.keep,
+        probe_angle_deg=params.probe_angle_deg,
+        eps=eps,
+        R=math.cos(chi) * math.cos(theta - beta),
+        rho=math.cos(chi) * math.cos(beta),
+        kappa=kappa,
+        chi=chi,
+        beta=beta,
+        success=status == 0,
+        status=status,
+        message=_STATUS_MESSAGES[status],
+        residual=res,
+        nit=nfev,
+        method=method,
+        fallback=fallback,
+        q=tuple(float(x) for x in q),
+    )
