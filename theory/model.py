@@ -82,8 +82,10 @@ def window_edge(keep_fraction: float, keep: str) -> float:
 def window_intervals(keep_fraction: float, keep: str) -> np.ndarray:
     """The window K as a union of intervals of z, shape ``[n_intervals, 2]`` (edges may be inf)."""
     gamma = window_edge(keep_fraction, keep)
-    if keep == "hard" or gamma == 0.0:
+    if keep == "hard":
         return np.array([[-gamma, gamma]])
+    if gamma == 0.0:  # keep everything
+        return np.array([[-math.inf, math.inf]])
     return np.array([[-math.inf, -gamma], [gamma, math.inf]])
 
 

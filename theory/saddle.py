@@ -11,7 +11,8 @@ c = cos(chi) (cos beta, sin beta) and the orthogonal weight is sigma = sin(chi),
 For theta = 0 the probe is the teacher, beta = 0 and R = cos(chi). The angle parametrisation keeps
 1 - R^2 free of cancellation when the error is tiny. With E_K the expectation over the kept set,
 
-.. math::  F(\chi, \beta, \kappa) = \alpha_{prune} E_K[g(\kappa - \mathrm{sign}(t)\, c\cdot(z, w), \sigma)] - \sigma^2,
+.. math::  F(\chi, \beta, \kappa)
+           = \alpha_{prune} E_K[g(\kappa - \mathrm{sign}(t)\, c\cdot(z, w), \sigma)] - \sigma^2,
 
 and the max-margin student solves F = 0, dF/dchi = 0, dF/dbeta = 0 (the largest kappa whose minimum
 of F over directions is zero). The solver works with the scaled unknowns
@@ -47,7 +48,7 @@ class Problem:
     max_width: float = DEFAULT_MAX_WIDTH
 
     @classmethod
-    def from_params(cls, params: Params, **quadrature) -> "Problem":
+    def from_params(cls, params: Params, **quadrature) -> Problem:
         return cls(
             params=params,
             theta=params.probe_angle,

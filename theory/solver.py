@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 from scipy import optimize
@@ -249,9 +249,10 @@ def solve_saddle(
                 best = (q, res)
         except RuntimeError:
             pass
-    assert best is not None
+    if best is None:  # no start could even be built: report the failure, never a number
+        best = (np.full(n, math.nan), math.inf)
     q, res = best
-    if res < tol:
+    if res < tol and np.all(np.isfinite(q)):
         status = 0 if _second_order_ok(problem, q) else 2
     else:
         status = 1
@@ -285,3 +286,37 @@ def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleRe
         fallback=fallback,
         q=tuple(float(x) for x in q),
     )
+
+
+def solve_grid(
+    alpha_prunes: Sequence[float],
+    keep_fractions: Sequence[float],
+    keep: str = "hard",
+    probe_angle_deg: float = 0.0,
+    *,
+    tol: float = DEFAULT_TOL,
+    show_progress: bool = False,
+) -> list[list[SaddleResult]]:
+    """Solve on the grid alpha_prune x keep_fraction by continuation in alpha_prune.
+
+    For each keep fraction the points are solved in increasing alpha_prune, each warm-started from
+    its solved neighbour (``x0`` = the neighbour's ``q``). Returns ``results[i][j]`` for
+    ``alpha_prunes[i]`` and ``keep_fractions[j]``, in the order given.
+    """
+    alphas = [float(a) for a in alpha_prunes]
+    fractions = [float(f) for f in keep_fractions]
+    grid = [[Params(a, f, keep, probe_angle_deg) for f in fractions] for a in alphas]
+    order = sorted(range(len(alphas)), key=lambda i: alphas[i])
+    out: list[list[SaddleResult | None]] = [[None] * len(fractions) for _ in alphas]
+    columns = range(len(fractions))
+    if show_progress:
+        from theory.cli import progress
+
+        columns = progress(columns, total=len(fractions), desc=f"solving ({keep})")
+    for j in columns:
+        previous = None
+        for i in order:
+            res = solve_saddle(grid[i][j], x0=previous, tol=tol)
+            out[i][j] = res
+            previous = res.q if res.success else previous
+    return out  # type: ignore[return-value]

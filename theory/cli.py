@@ -1,0 +1,98 @@
+"""Command-line plumbing shared by every entry point: argument errors and record output.
+
+Every CLI reports bad input as one line on stderr and exits with code 2 (no traceback); results
+are tidy records (one dict per point) printed as an aligned table, one JSON list, or CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable, Sequence
+
+FORMATS = ("table", "json", "csv")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors on stderr and exit code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        fail(f"{self.prog}: error: {message}")
+
+
+def fail(message: str) -> None:
+    """Print one line on stderr and exit with code 2."""
+    sys.stderr.write(" ".join(str(message).split()) + "\n")
+    raise SystemExit(2)
+
+
+def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None, prog: str) -> int:
+    """Run ``main`` turning ``ValueError`` into the one-line exit-2 report."""
+    try:
+        return main(argv)
+    except ValueError as exc:
+        fail(f"{prog}: error: {exc}")
+    return 2
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if value == 0.0 or 1e-4 <= abs(value) < 1e5:
+            return f"{value:.6g}"
+        return f"{value:.4e}"
+    return str(value)
+
+
+def format_table(records: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    """Aligned text table of ``records`` (numbers right-aligned)."""
+    if not records:
+        return "(no records)"
+    columns = list(columns or records[0].keys())
+    rows = [[_cell(r.get(c, "")) for c in columns] for r in records]
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def format_records(records: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """Records as ``table``, ``json`` (one list) or ``csv`` (header and rows)."""
+    if fmt == "json":
+        return json.dumps([{k: _json_safe(v) for k, v in r.items()} for r in records], indent=1)
+    if fmt == "csv":
+        buf = io.StringIO()
+        cols = list(columns or (records[0].keys() if records else []))
+        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        return buf.getvalue().rstrip("\n")
+    if fmt == "table":
+        return format_table(records, columns)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def progress(iterable: Iterable, total: int | None = None, desc: str = ""):
+    """A tqdm progress bar on stderr that appears only after 2 s."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False)

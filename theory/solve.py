@@ -1,0 +1,89 @@
+"""Command line: solve the replica theory at a set of points and print tidy records.
+
+    python -m theory.solve --alpha-prune 0.3
+    python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from theory.cli import FORMATS, ArgumentParser, format_records, run_cli
+from theory.model import KEEP_POLICIES, Params
+from theory.solver import solve_grid
+
+DEFAULT_KEEP_FRACTIONS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1)
+RECORD_KEYS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
+               "eps", "R", "rho", "kappa", "success")
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(
+        prog="python -m theory.solve",
+        description="Replica theory of the max-margin perceptron trained on margin-pruned data: "
+        "test error eps = arccos(R)/pi for every (alpha_prune, keep_fraction, keep).",
+    )
+    p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
+                   help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
+    p.add_argument("-f", "--keep-fraction", type=float, nargs="+", default=list(DEFAULT_KEEP_FRACTIONS),
+                   metavar="F", help="fraction f in (0, 1] of the pool that is kept")
+    p.add_argument("--keep", choices=(*KEEP_POLICIES, "both"), default="both",
+                   help="keep the hardest (smallest probe margin) or easiest examples, or both")
+    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, default=0.0, metavar="DEG",
+                   help="angle between probe and teacher in degrees, in [0, 90); 0 = perfect pruning metric")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_argument("--tol", type=float, default=1e-10, help="largest accepted scaled residual")
+    p.add_argument("--show-residual", action="store_true", help="add the residual column to the records")
+    return p
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    keeps = KEEP_POLICIES if args.keep == "both" else (args.keep,)
+    # validate every point before solving anything (ValueError -> one line, exit 2)
+    for a in args.alpha_prune:
+        for f in args.keep_fraction:
+            Params(a, f, keeps[0], args.probe_angle)
+    if not args.tol > 0:
+        raise ValueError(f"tol must be > 0, got {args.tol!r}")
+    records = []
+    big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
+    for keep in keeps:
+        grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, args.probe_angle,
+                          tol=args.tol, show_progress=big)
+        for row in grid:
+            for res in row:
+                rec = res.record()
+                if not args.show_residual:
+                    rec.pop("residual")
+                records.append(rec)
+    records.sort(key=lambda r: (r["alpha_prune"], -r["keep_fraction"], r["keep"]))
+    print(format_records(records, args.format))
+    if args.format == "table":
+        print(_best_rows(records))
+    return 0
+
+
+def _best_rows(records: list[dict]) -> str:
+    lines = []
+    for a in sorted({r["alpha_prune"] for r in records}):
+        rows = [r for r in records if r["alpha_prune"] == a and r["success"]]
+        if not rows:
+            lines.append(f"alpha_prune={a:g}: no converged point")
+            continue
+        best = min(rows, key=lambda r: r["eps"])
+        lines.append(f"lowest error at alpha_prune={a:g}: keep {best['keep']} f={best['keep_fraction']:g} "
+                     f"(alpha_total={best['alpha_total']:g}), eps={best['eps']:.6g}")
+    failed = sum(not r["success"] for r in records)
+    if failed:
+        lines.append(f"WARNING: {failed} point(s) did not converge (success=NO)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 on bad input)."""
+    return run_cli(_main, argv, "python -m theory.solve")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
