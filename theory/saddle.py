@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from theory.integrals import DEFAULT_MAX_WIDTH, GL_W, GL_X, window_moments
 from theory.model import Params, window_intervals
@@ -64,7 +65,7 @@ class Problem:
 
 def chi_from_v(v: float) -> float:
     """chi = 2 arctan(exp(v)), the inverse of v = ln tan(chi / 2)."""
-    return 2.0 * math.atan(math.exp(v))
+    return 2.0 * math.atan(math.exp(min(max(v, -700.0), 700.0)))
 
 
 def v_from_chi(chi: float) -> float:
@@ -84,65 +85,88 @@ def free_energy_terms(problem: Problem, chi: float, beta: float, kappa: float):
     """F and its first and second derivatives in (chi, beta, kappa).
 
     Returns ``(F, grad, hess)`` with grad = (F_chi, F_beta, F_kappa) and hess the 3 x 3 matrix of
-    second derivatives. Derivatives of E_K[g] with respect to y = (c_m, c_n, sigma, kappa), the
-    in-plane weights in the rotated frame (e_m, e_n), are moments of g's derivatives:
-    dE/dc = -E[g_u (m, n)], dE/dsigma = E[g_sigma], dE/dkappa = E[g_u], and second derivatives
-    E[g_uu (m, n)(m, n)^T], -E[g_usigma (m, n)], -E[g_uu (m, n)], E[g_sigmasigma], E[g_usigma], E[g_uu].
+    second derivatives (see :func:`_free_energy_terms`).
     """
-    alpha = problem.params.alpha_prune
     mo = moments(problem, chi, beta, kappa)
+    return _free_energy_terms(mo, problem.params.alpha_prune, chi)
+
+
+@njit(cache=True)
+def _free_energy_terms(mo, alpha, chi):
+    """F = alpha E_K[g] - sigma^2 and its derivatives in (chi, beta, kappa) from the window moments.
+
+    Derivatives of E_K[g] with respect to y = (c_m, c_n, sigma, kappa), the in-plane weights in the
+    rotated frame (e_m, e_n), are moments of g's derivatives: dE/dc = -E[g_u (m, n)],
+    dE/dsigma = E[g_sigma], dE/dkappa = E[g_u]; second derivatives E[g_uu (m, n)(m, n)^T],
+    -E[g_usigma (m, n)], -E[g_uu (m, n)], E[g_sigmasigma], E[g_usigma], E[g_uu]. The chain rule uses
+    y(chi, beta, kappa) = (cos chi, 0, sin chi, kappa) in the frame at the current beta, with
+    dy/dchi = (-sin chi, 0, cos chi, 0), dy/dbeta = (0, cos chi, 0, 0) and second derivatives
+    d2y/dchi2 = (-cos chi, 0, -sin chi, 0), d2y/dchi dbeta = (0, -sin chi, 0, 0),
+    d2y/dbeta2 = (-cos chi, 0, 0, 0).
+    """
     s, c = math.sin(chi), math.cos(chi)
-    # gradient and Hessian of F = alpha E - sigma^2 in y = (c_m, c_n, sigma, kappa)
-    grad_y = alpha * np.array([-mo[2], -mo[3], mo[4], mo[1]])
-    grad_y[2] -= 2.0 * s
-    hess_y = alpha * np.array([
-        [mo[8], mo[9], -mo[12], -mo[6]],
-        [mo[9], mo[10], -mo[13], -mo[7]],
-        [-mo[12], -mo[13], mo[14], mo[11]],
-        [-mo[6], -mo[7], mo[11], mo[5]],
-    ])
+    grad_y = np.empty(4)
+    grad_y[0] = -alpha * mo[2]
+    grad_y[1] = -alpha * mo[3]
+    grad_y[2] = alpha * mo[4] - 2.0 * s
+    grad_y[3] = alpha * mo[1]
+    hess_y = np.empty((4, 4))
+    entries = ((0, 0, mo[8]), (0, 1, mo[9]), (0, 2, -mo[12]), (0, 3, -mo[6]), (1, 1, mo[10]),
+               (1, 2, -mo[13]), (1, 3, -mo[7]), (2, 2, mo[14]), (2, 3, mo[11]), (3, 3, mo[5]))
+    for i, j, val in entries:
+        hess_y[i, j] = alpha * val
+        hess_y[j, i] = alpha * val
     hess_y[2, 2] -= 2.0
-    # y(chi, beta, kappa) in the frame at the current beta, and its second derivatives
-    y_chi = np.array([-s, 0.0, c, 0.0])
-    y_beta = np.array([0.0, c, 0.0, 0.0])
-    y_kappa = np.array([0.0, 0.0, 0.0, 1.0])
-    jac_y = np.stack([y_chi, y_beta, y_kappa], axis=1)  # [4, 3]
+    jac_y = np.zeros((4, 3))
+    jac_y[0, 0] = -s
+    jac_y[2, 0] = c
+    jac_y[1, 1] = c
+    jac_y[3, 2] = 1.0
     grad = grad_y @ jac_y
     hess = jac_y.T @ hess_y @ jac_y
-    hess[0, 0] += grad_y @ np.array([-c, 0.0, -s, 0.0])
-    hess[0, 1] += grad_y @ np.array([0.0, -s, 0.0, 0.0])
+    hess[0, 0] += -c * grad_y[0] - s * grad_y[2]
+    hess[0, 1] += -s * grad_y[1]
     hess[1, 0] = hess[0, 1]
-    hess[1, 1] += grad_y @ np.array([-c, 0.0, 0.0, 0.0])
-    value = alpha * mo[0] - s * s
-    return value, grad, hess
+    hess[1, 1] += -c * grad_y[0]
+    return alpha * mo[0] - s * s, grad, hess
+
+
+@njit(cache=True)
+def _scaled_system(mo, alpha, chi, k, n_unknowns):
+    """Scaled residuals and Jacobian in q = (v, [beta,] k) from the window moments."""
+    s, c = math.sin(chi), math.cos(chi)
+    value, grad, hess = _free_energy_terms(mo, alpha, chi)
+    n = n_unknowns
+    r = np.empty(n)
+    d_r = np.empty((n, 3))  # rows: equations; columns: chi, beta, kappa
+    # F / sigma^2
+    r[0] = value / (s * s)
+    for j in range(3):
+        d_r[0, j] = grad[j] / (s * s)
+    d_r[0, 0] -= value * 2.0 * c / s**3
+    # F_chi / sigma and F_beta / sigma
+    for e in range(n - 1):
+        r[e + 1] = grad[e] / s
+        for j in range(3):
+            d_r[e + 1, j] = hess[e, j] / s
+        d_r[e + 1, 0] -= grad[e] * c / (s * s)
+    # (chi, beta, kappa) -> (v, beta, k): dchi/dv = sin chi, kappa = k sin chi
+    jac = np.empty((n, n))
+    for e in range(n):
+        jac[e, 0] = s * (d_r[e, 0] + k * c * d_r[e, 2])
+        if n == 3:
+            jac[e, 1] = d_r[e, 1]
+        jac[e, n - 1] = s * d_r[e, 2]
+    return r, jac
 
 
 def residual_and_jacobian(q: np.ndarray, problem: Problem):
     """Scaled residuals r(q) and their Jacobian dr/dq (see the module docstring)."""
-    v = float(q[0])
-    three = problem.n_unknowns == 3
-    beta = float(q[1]) if three else 0.0
+    beta = float(q[1]) if problem.n_unknowns == 3 else 0.0
     k = float(q[-1])
-    chi = chi_from_v(v)
-    s, c = math.sin(chi), math.cos(chi)
-    kappa = k * s
-    value, grad, hess = free_energy_terms(problem, chi, beta, kappa)
-    idx = [0, 1] if three else [0]
-    # raw equations E = (F, F_chi, F_beta) and their derivatives in (chi, beta, kappa)
-    eqs = np.concatenate([[value], grad[idx]])
-    d_eqs = np.vstack([grad, hess[idx]])  # rows: equations; columns: chi, beta, kappa
-    scale = np.array([s * s] + [s] * len(idx))
-    d_scale = np.array([2.0 * s * c] + [c] * len(idx))  # d scale / d chi
-    r = eqs / scale
-    d_r = d_eqs / scale[:, None]
-    d_r[:, 0] -= eqs * d_scale / scale**2
-    # change of variables (chi, beta, kappa) -> (v, beta, k): dchi/dv = sin chi, kappa = k sin chi
-    jac = np.empty((len(r), len(r)))
-    jac[:, 0] = s * (d_r[:, 0] + k * c * d_r[:, 2])
-    if three:
-        jac[:, 1] = d_r[:, 1]
-    jac[:, -1] = s * d_r[:, 2]
-    return r, jac
+    chi = chi_from_v(float(q[0]))
+    mo = moments(problem, chi, beta, k * math.sin(chi))
+    return _scaled_system(mo, problem.params.alpha_prune, chi, k, problem.n_unknowns)
 
 
 def residual(q: np.ndarray, problem: Problem) -> np.ndarray:

@@ -232,30 +232,33 @@ def solve_saddle(
             return
 
     fallback = False
+    accepted = None
     for q0 in attempts():
         q, res, k = _newton(problem, q0, method, options)
         nfev += k
+        if res < tol and _second_order_ok(problem, q):
+            accepted = (q, res)
+            break
         if best is None or res < best[1]:
             best = (q, res)
-        if res < tol and _second_order_ok(problem, q):
-            break
-    else:
+    if accepted is None:
         fallback = True
         try:
-            q0 = _bracketing_fallback(problem)
-            q, res, k = _newton(problem, q0, method, options)
+            q, res, k = _newton(problem, _bracketing_fallback(problem), method, options)
             nfev += k
-            if best is None or res < best[1] or (res < tol and _second_order_ok(problem, q)):
+            if res < tol and _second_order_ok(problem, q):
+                accepted = (q, res)
+            elif best is None or res < best[1]:
                 best = (q, res)
         except RuntimeError:
             pass
-    if best is None:  # no start could even be built: report the failure, never a number
-        best = (np.full(n, math.nan), math.inf)
-    q, res = best
-    if res < tol and np.all(np.isfinite(q)):
-        status = 0 if _second_order_ok(problem, q) else 2
-    else:
-        status = 1
+    if accepted is not None:
+        (q, res), status = accepted, 0
+    elif best is not None and np.all(np.isfinite(best[0])):
+        q, res = best
+        status = 2 if res < tol else 1
+    else:  # no start could even be built: report the failure, never a number
+        q, res, status = np.full(n, math.nan), math.inf, 1
     return _result(params, problem, q, res, status, nfev, method, fallback)
 
 
