@@ -132,7 +132,10 @@ def _start(problem: Problem, chi: float, beta: float) -> np.ndarray:
 def _guesses(problem: Problem) -> Iterable[np.ndarray]:
     p = problem.params
     beta0 = problem.theta
-    for eps0 in (0.5 / (1.0 + p.alpha_total), 0.5 / (1.0 + p.alpha_prune), 0.45, 0.1):
+    pool, budget = 0.5 / (1.0 + p.alpha_total), 0.5 / (1.0 + p.alpha_prune)
+    # hard windows inherit the pool's error, easy ones are limited by the budget
+    first = (pool, budget) if p.keep == "hard" else (budget, pool)
+    for eps0 in (*first, 0.45, 0.1):
         yield _start(problem, math.pi * eps0, beta0)
 
 
