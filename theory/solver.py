@@ -91,7 +91,7 @@ class SaddleResult:
         return {k: d[k] for k in keys}
 
 
-def test_error(chi: float, beta: float, theta: float) -> float:
+def error_from_angles(chi: float, beta: float, theta: float) -> float:
     """eps = arccos(R) / pi with R = cos(chi) cos(theta - beta), without cancellation.
 
     1 - R = 2 sin^2(chi/2) + cos(chi) 2 sin^2((theta - beta)/2), and arccos(R) = 2 arcsin(sqrt((1 - R)/2)).
@@ -270,7 +270,7 @@ def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleRe
     beta = float(q[1]) if problem.n_unknowns == 3 else 0.0
     theta = problem.theta
     kappa = float(q[-1]) * math.sin(chi)
-    eps = test_error(chi, beta, theta)
+    eps = error_from_angles(chi, beta, theta)
     return SaddleResult(
         alpha_prune=params.alpha_prune,
         alpha_total=params.alpha_total,

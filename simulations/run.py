@@ -1,0 +1,73 @@
+"""Command line: Monte Carlo test error of the max-margin student at one point, for one or more N.
+
+    python -m simulations.run --alpha-prune 2 -f 0.2 --keep hard --theta 0 --n 100 200 400 --seeds 20
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+from simulations.runner import BACKENDS, extrapolate, simulate
+from theory.cli import FORMATS, ArgumentParser, format_records, run_cli
+from theory.model import KEEP_POLICIES, Params
+from theory.solver import solve_saddle
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(
+        prog="python -m simulations.run",
+        description="Monte Carlo: sample a pool of P = alpha_prune N / f Gaussian examples labelled by a "
+        "teacher, keep the f P hardest or easiest by probe margin, train the max-margin student and "
+        "average its test error arccos(R)/pi over seeds. With several N, also extrapolate "
+        "eps_N = eps_inf + c/N and compare with the replica theory.",
+    )
+    p.add_argument("--alpha-prune", type=float, required=True, metavar="A",
+                   help="pruned data set size alpha_prune = f P / N (> 0)")
+    p.add_argument("-f", "--keep-fraction", type=float, required=True, metavar="F",
+                   help="fraction f in (0, 1] of the pool that is kept")
+    p.add_argument("--keep", choices=KEEP_POLICIES, required=True,
+                   help="keep the hardest (smallest |probe margin|) or easiest examples")
+    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, required=True, metavar="DEG",
+                   help="angle between probe and teacher in degrees, in [0, 90)")
+    p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2")
+    p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
+    p.add_argument("--seed", type=int, default=0, help="base seed; seed i at dimension N uses rng([seed, N, i])")
+    p.add_argument("--backend", choices=BACKENDS, default="numba",
+                   help="numba: exact active-set SVM per seed; jax: batched interior point over seeds")
+    p.add_argument("--workers", type=int, default=1, help="processes running seeds in parallel")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    return p
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
+    if args.seeds < 2:
+        raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")
+    if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
+        raise ValueError(f"workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
+    for n in args.n:
+        if n < 2:
+            raise ValueError(f"n must be an integer >= 2, got {n}")
+    results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
+                        show_progress=True) for n in args.n]
+    theory = solve_saddle(params)
+    eps_theory = theory.eps if theory.success else math.nan
+    extra = {}
+    if len(set(args.n)) > 1:
+        eps_inf, eps_inf_err = extrapolate(results)
+        extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
+    records = [{**r.record(), **extra, "eps_theory": eps_theory} for r in results]
+    print(format_records(records, args.format))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 on bad input)."""
+    return run_cli(_main, argv, "python -m simulations.run")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

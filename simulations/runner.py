@@ -1,0 +1,160 @@
+"""Monte Carlo estimate of the test error at one point: sample, prune, train, measure, average.
+
+Seed ``i`` of a run with base ``seed`` at dimension ``n`` draws its data from
+``numpy.random.default_rng([seed, n, i])``: bit-reproducible, independent across (n, i), and the
+same whatever the backend or the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from simulations.data import pool_sizes, sample_pruned
+from simulations.measure import order_parameters
+from simulations.student import fit_max_margin
+from theory.model import Params
+
+BACKENDS = ("numba", "jax")
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Monte Carlo result at one point and one dimension n.
+
+    eps_mean, eps_sem : mean test error over seeds and its standard error (std / sqrt(seeds)).
+    margin_mean : mean margin kappa of the unit student. seconds : wall time of the run.
+    eps, margin : [seeds] per-seed values (not in the record).
+    """
+
+    alpha_prune: float
+    alpha_total: float
+    keep_fraction: float
+    keep: str
+    probe_angle_deg: float
+    n: int
+    seeds: int
+    eps_mean: float
+    eps_sem: float
+    margin_mean: float
+    seconds: float
+    eps: tuple = ()
+    margin: tuple = ()
+
+    def record(self) -> dict:
+        d = asdict(self)
+        d.pop("eps")
+        d.pop("margin")
+        return d
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend
+
+
+def _one_seed(params: Params, n: int, seed: int, index: int) -> tuple[float, float]:
+    data = sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep, params.probe_angle_deg,
+                         seed=[seed, n, index])
+    fit = fit_max_margin(data.Z)
+    return order_parameters(fit.direction, data.teacher, data.probe)["eps"], fit.margin
+
+
+def _seed_chunk(args) -> list[tuple[float, float]]:
+    params, n, seed, indices, backend = args
+    if backend == "jax":
+        from simulations._jax import max_margin_batch
+
+        datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep,
+                               params.probe_angle_deg, seed=[seed, n, i]) for i in indices]
+        fits = max_margin_batch(np.stack([d.Z for d in datas]))
+        return [(order_parameters(w, d.teacher, d.probe)["eps"], 1.0 / float(np.linalg.norm(w)))
+                for w, d in zip(fits.w, datas)]
+    return [_one_seed(params, n, seed, i) for i in indices]
+
+
+def simulate(
+    params: Params,
+    n: int = 200,
+    seeds: int = 20,
+    *,
+    seed: int = 0,
+    backend: str = "numba",
+    workers: int = 1,
+    show_progress: bool = False,
+) -> SimResult:
+    """Average the max-margin student's test error over ``seeds`` independent data sets.
+
+    Parameters
+    ----------
+    params : the point; n : input dimension N >= 2; seeds : number of data sets (>= 2 for an error bar).
+    seed : base seed; backend : "numba" (exact active set) or "jax" (batched interior point).
+    workers : processes running seed chunks in parallel.
+    """
+    if not isinstance(params, Params):
+        raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    _check_backend(backend)
+    if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    pool_sizes(n, params.alpha_prune, params.keep_fraction)  # validates n
+    start = time.perf_counter()
+    chunk = 4 if backend == "numba" else max(1, int(seeds))
+    chunks = [(params, int(n), int(seed), list(range(i, min(i + chunk, seeds))), backend)
+              for i in range(0, int(seeds), chunk)]
+    values: list[tuple[float, float]] = []
+    bar = None
+    if show_progress:
+        from theory.cli import progress
+
+        bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=int(workers)) as pool:
+            for out in pool.map(_seed_chunk, chunks):
+                values += out
+                if bar is not None:
+                    bar.update(len(out))
+    else:
+        for c in chunks:
+            out = _seed_chunk(c)
+            values += out
+            if bar is not None:
+                bar.update(len(out))
+    if bar is not None:
+        bar.close()
+    eps = np.array([v[0] for v in values])
+    margin = np.array([v[1] for v in values])
+    if not (np.all(np.isfinite(eps)) and np.all(np.isfinite(margin))):
+        raise RuntimeError("non-finite test error or margin in a simulation")
+    sem = float(eps.std(ddof=1) / math.sqrt(eps.size)) if eps.size > 1 else math.inf
+    return SimResult(
+        alpha_prune=params.alpha_prune, alpha_total=params.alpha_total, keep_fraction=params.keep_fraction,
+        keep=params.keep, probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(seeds),
+        eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
+        seconds=time.perf_counter() - start, eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
+    )
+
+
+def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:
+    """Finite-size extrapolation eps_N = eps_inf + c / N by weighted least squares.
+
+    Weights 1 / sem^2. Returns (eps_inf, its standard error from the fit covariance). Needs at least
+    two distinct N.
+    """
+    ns = np.array([r.n for r in results], dtype=float)
+    if np.unique(ns).size < 2:
+        raise ValueError("extrapolation needs at least two distinct n")
+    y = np.array([r.eps_mean for r in results])
+    sem = np.array([r.eps_sem for r in results])
+    weights = 1.0 / np.maximum(sem, 1e-300) ** 2
+    A = np.column_stack([np.ones_like(ns), 1.0 / ns])
+    cov = np.linalg.inv(A.T @ (weights[:, None] * A))
+    coef = cov @ A.T @ (weights * y)
+    return float(coef[0]), float(math.sqrt(cov[0, 0]))

@@ -1,0 +1,75 @@
+"""The max-margin student: min |w|^2 subject to y_mu w . x_mu >= 1 (hard-margin SVM, no bias).
+
+``fit_max_margin`` is exact (an active-set method, see :mod:`simulations._numba`) and reports its
+KKT diagnostics. The normalised student J = w / |w| has margin kappa = 1 / |w| = min_mu y_mu J . x_mu.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulations._numba import max_margin_numba
+
+DEFAULT_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class MaxMarginResult:
+    """Solution of the hard-margin SVM.
+
+    Attributes
+    ----------
+    w : [N] the minimum-norm weights with Z w >= 1.   direction : [N] w / |w|.
+    alpha : [P] dual variables (w = Z^T alpha, alpha >= 0).
+    margin : kappa = 1 / |w|, the margin of the unit student.
+    kkt_residual : max of the primal violation max(0, 1 - min Z w), the complementary slackness
+        max alpha_mu |z_mu . w - 1| / max alpha and the stationarity |w - Z^T alpha| / |w|.
+    n_iter : active-set additions.  n_support : number of alpha_mu > 0.  converged : KKT met to tol.
+    """
+
+    w: np.ndarray
+    direction: np.ndarray
+    alpha: np.ndarray
+    margin: float
+    kkt_residual: float
+    n_iter: int
+    n_support: int
+    converged: bool
+
+
+def kkt_residual(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray) -> float:
+    """Largest violation of the KKT conditions of min |w|^2 / 2 s.t. Z w >= 1 (see MaxMarginResult)."""
+    margins = Z @ w
+    primal = max(0.0, 1.0 - float(margins.min()))
+    slack = float(np.max(alpha * np.abs(margins - 1.0)) / max(alpha.max(), 1e-300))
+    stationarity = float(np.linalg.norm(w - Z.T @ alpha) / np.linalg.norm(w))
+    return max(primal, slack, stationarity, float(max(0.0, -alpha.min())))
+
+
+def fit_max_margin(
+    Z: np.ndarray, *, tol: float = DEFAULT_TOL, max_iter: int | None = None, batch: int = 200,
+    raise_on_failure: bool = True,
+) -> MaxMarginResult:
+    """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu).
+
+    Raises ``RuntimeError`` if the KKT conditions are not met to ``tol`` (unless
+    ``raise_on_failure=False``, in which case ``converged`` is False).
+    """
+    Z = np.ascontiguousarray(Z, dtype=np.float64)
+    if Z.ndim != 2 or Z.shape[0] < 1 or Z.shape[1] < 2:
+        raise ValueError(f"Z must have shape [P, N] with P >= 1 and N >= 2, got {Z.shape}")
+    if not np.all(np.isfinite(Z)):
+        raise ValueError("Z must be finite")
+    if not tol > 0:
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+    max_iter = max_iter if max_iter is not None else 50 * (Z.shape[0] + Z.shape[1])
+    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, batch)
+    kkt = kkt_residual(Z, w, alpha)
+    converged = bool(np.all(np.isfinite(w)) and kkt <= 1e3 * tol)
+    if not converged and raise_on_failure:
+        raise RuntimeError(f"max-margin solver did not converge: KKT residual {kkt:.3g} after {n_iter} iterations")
+    norm = float(np.linalg.norm(w))
+    return MaxMarginResult(w=w, direction=w / norm, alpha=alpha, margin=1.0 / norm, kkt_residual=kkt,
+                           n_iter=int(n_iter), n_support=int(np.sum(alpha > 0)), converged=converged)
