@@ -18,8 +18,6 @@ passive set to refinement accuracy).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 

@@ -8,6 +8,6 @@ Public API::
 """
 
 from theory.model import KEEP_POLICIES, Params, window_edge
-from theory.solver import SaddleResult, solve_grid, solve_saddle, error_from_angles
+from theory.solver import SaddleResult, error_from_angles, solve_grid, solve_saddle
 
 __all__ = ["KEEP_POLICIES", "Params", "SaddleResult", "solve_grid", "solve_saddle", "error_from_angles", "window_edge"]
