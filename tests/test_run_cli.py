@@ -1,0 +1,51 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simulations.run import main
+from simulations.runner import SimResult, extrapolate
+
+KEYS = {"alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds",
+        "eps_mean", "eps_sem", "margin_mean", "seconds", "eps_theory"}
+
+
+def test_json_records_with_extrapolation(capsys):
+    assert main(["--alpha-prune", "1", "-f", "0.5", "--keep", "easy", "--theta", "10", "--n", "20", "40",
+                 "--seeds", "4", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["n"] for r in records] == [20, 40]
+    assert all(set(r) == KEYS | {"eps_inf", "eps_inf_err"} for r in records)
+    assert all(0 < r["eps_mean"] < 0.5 and r["seeds"] == 4 for r in records)
+
+
+def test_workers_give_identical_results(capsys):
+    argv = ["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--n", "30", "--seeds", "6",
+            "--format", "json"]
+    main(argv)
+    serial = json.loads(capsys.readouterr().out)[0]
+    main(argv + ["--workers", "2"])
+    parallel = json.loads(capsys.readouterr().out)[0]
+    assert serial["eps_mean"] == parallel["eps_mean"] and serial["eps_sem"] == parallel["eps_sem"]
+
+
+def test_extrapolation_recovers_a_known_line():
+    rows = [SimResult(1, 1, 1, "hard", 0, n, 10, 0.1 + 2.0 / n, 0.001, 0.5, 0.0) for n in (50, 100, 200)]
+    eps_inf, err = extrapolate(rows)
+    assert eps_inf == pytest.approx(0.1, abs=1e-12) and err > 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["-f", "0.5", "--keep", "hard", "--theta", "0"], "required"),
+    (["--alpha-prune", "1", "-f", "0", "--keep", "hard", "--theta", "0"], "keep_fraction"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "95"], "probe_angle_deg"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--n", "1"], "n must be"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--seeds", "1"], "seeds"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--backend", "cuda"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(argv, fragment):
+    proc = subprocess.run([sys.executable, "-m", "simulations.run", *argv], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]

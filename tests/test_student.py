@@ -1,0 +1,72 @@
+import cvxpy as cp
+import numpy as np
+import pytest
+
+from simulations.data import sample_pruned
+from simulations.student import certify, fit_max_margin, kkt_residual
+
+CASES = [  # (n, alpha_prune, f, keep, theta, seed): random, hard-pruned, easy-pruned, noisy probe
+    (40, 3.0, 1.0, "hard", 0.0, 0),
+    (40, 2.0, 0.2, "hard", 0.0, 1),
+    (40, 1.0, 0.1, "easy", 0.0, 2),
+    (60, 2.5, 0.3, "hard", 10.0, 3),
+    (30, 0.5, 1.0, "easy", 0.0, 4),
+    (50, 4.0, 0.05, "hard", 0.0, 5),
+]
+
+
+def _cvxpy_max_margin(Z):
+    w = cp.Variable(Z.shape[1])
+    cp.Problem(cp.Minimize(cp.sum_squares(w)), [Z @ w >= 1]).solve(solver=cp.CLARABEL)
+    return np.asarray(w.value)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_numba_solver_matches_cvxpy(case):
+    d = sample_pruned(*case[:5], seed=case[5])
+    ours = fit_max_margin(d.Z)
+    ref = _cvxpy_max_margin(d.Z)
+    assert ours.converged and ours.kkt_residual < 1e-9
+    assert ours.margin == pytest.approx(1 / np.linalg.norm(ref), rel=1e-6)
+    cosine = ours.direction @ ref / np.linalg.norm(ref)
+    assert cosine >= 1 - 1e-9
+    # about N support vectors, each with margin exactly 1
+    sv = ours.alpha > 0
+    np.testing.assert_allclose(d.Z[sv] @ ours.w, 1.0, atol=1e-9)
+    assert sv.sum() <= d.Z.shape[1] + 1
+
+
+def test_kkt_residual_detects_a_wrong_solution():
+    d = sample_pruned(30, 2.0, 1.0, "hard", 0.0, seed=9)
+    fit = fit_max_margin(d.Z)
+    assert kkt_residual(d.Z, fit.w, fit.alpha) < 1e-10
+    assert certify(d.Z, fit.w)[1] < 1e-10
+    assert certify(d.Z, fit.w * 1.01)[1] > 1e-3  # feasible but not minimal
+    assert certify(d.Z, fit.w * 0.99)[1] > 1e-3  # infeasible
+
+
+def test_non_convergence_raises_or_is_flagged():
+    d = sample_pruned(40, 2.0, 0.2, "hard", 0.0, seed=1)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        fit_max_margin(d.Z, max_iter=5)
+    res = fit_max_margin(d.Z, max_iter=5, raise_on_failure=False)
+    assert not res.converged
+
+
+def test_bad_input():
+    with pytest.raises(ValueError):
+        fit_max_margin(np.ones((3,)))
+    with pytest.raises(ValueError):
+        fit_max_margin(np.full((3, 4), np.nan))
+
+
+def test_jax_backend_matches_numba_on_same_data():
+    from simulations._jax import max_margin_batch
+
+    datas = [sample_pruned(40, 2.0, 0.25, "hard", 5.0, seed=[7, i]) for i in range(4)]
+    batch = max_margin_batch(np.stack([d.Z for d in datas]))
+    for w, d in zip(batch.w, datas):
+        ref = fit_max_margin(d.Z)
+        assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
+        assert 1 / np.linalg.norm(w) == pytest.approx(ref.margin, rel=1e-9)
+    assert batch.converged.all() and batch.kkt_residual.max() < 1e-8
