@@ -27,6 +27,7 @@ class MaxMarginResult:
     kkt_residual : max of the primal violation max(0, 1 - min Z w), the complementary slackness
         max alpha_mu |z_mu . w - 1| / max alpha and the stationarity |w - Z^T alpha| / |w|.
     n_iter : active-set additions.  n_support : number of alpha_mu > 0.  converged : KKT met to tol.
+    method : "active-set" (numba) or "scipy-nnls" (the fallback, see :func:`fit_max_margin`).
     """
 
     w: np.ndarray
@@ -37,6 +38,7 @@ class MaxMarginResult:
     n_iter: int
     n_support: int
     converged: bool
+    method: str = "active-set"
 
 
 def kkt_residual(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray) -> float:
@@ -89,9 +91,30 @@ def fit_max_margin(
     max_iter = max_iter if max_iter is not None else 50 * (Z.shape[0] + Z.shape[1])
     w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, batch)
     kkt = kkt_residual(Z, w, alpha)
+    method = "active-set"
+    if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
+        # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
+        # fall back to scipy's QR-based Lawson-Hanson on the whole least-distance problem
+        w_f, alpha_f = _max_margin_scipy_nnls(Z)
+        kkt_f = kkt_residual(Z, w_f, alpha_f)
+        if kkt_f < kkt:
+            w, alpha, kkt, method = w_f, alpha_f, kkt_f, "scipy-nnls"
     converged = bool(np.all(np.isfinite(w)) and kkt <= 1e3 * tol)
     if not converged and raise_on_failure:
         raise RuntimeError(f"max-margin solver did not converge: KKT residual {kkt:.3g} after {n_iter} iterations")
     norm = float(np.linalg.norm(w))
     return MaxMarginResult(w=w, direction=w / norm, alpha=alpha, margin=1.0 / norm, kkt_residual=kkt,
-                           n_iter=int(n_iter), n_support=int(np.sum(alpha > 0)), converged=converged)
+                           n_iter=int(n_iter), n_support=int(np.sum(alpha > 0)), converged=converged,
+                           method=method)
+
+
+def _max_margin_scipy_nnls(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-distance programme as NNLS, min |E u - f|, E = [Z^T; 1^T], f = e_{N+1} (scipy.optimize.nnls)."""
+    from scipy.optimize import nnls
+
+    E = np.vstack([Z.T, np.ones(Z.shape[0])])
+    f = np.zeros(Z.shape[1] + 1)
+    f[-1] = 1.0
+    u = nnls(E, f, maxiter=50 * E.shape[1])[0]
+    scale = 1.0 - u.sum()
+    return Z.T @ u / scale, u / scale

@@ -65,7 +65,7 @@ class Problem:
 
 def chi_from_v(v: float) -> float:
     """chi = 2 arctan(exp(v)), the inverse of v = ln tan(chi / 2)."""
-    return 2.0 * math.atan(math.exp(min(max(v, -700.0), 700.0)))
+    return 2.0 * math.atan(math.exp(min(max(v, -300.0), 300.0)))
 
 
 def v_from_chi(chi: float) -> float:
@@ -91,7 +91,7 @@ def free_energy_terms(problem: Problem, chi: float, beta: float, kappa: float):
     return _free_energy_terms(mo, problem.params.alpha_prune, chi)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _free_energy_terms(mo, alpha, chi):
     """F = alpha E_K[g] - sigma^2 and its derivatives in (chi, beta, kappa) from the window moments.
 
@@ -131,7 +131,7 @@ def _free_energy_terms(mo, alpha, chi):
     return alpha * mo[0] - s * s, grad, hess
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _scaled_system(mo, alpha, chi, k, n_unknowns):
     """Scaled residuals and Jacobian in q = (v, [beta,] k) from the window moments."""
     s, c = math.sin(chi), math.cos(chi)

@@ -131,12 +131,14 @@ def _start(problem: Problem, chi: float, beta: float) -> np.ndarray:
 
 def _guesses(problem: Problem) -> Iterable[np.ndarray]:
     p = problem.params
-    beta0 = problem.theta
     pool, budget = 0.5 / (1.0 + p.alpha_total), 0.5 / (1.0 + p.alpha_prune)
     # hard windows inherit the pool's error, easy ones are limited by the budget
     first = (pool, budget) if p.keep == "hard" else (budget, pool)
-    for eps0 in (*first, 0.45, 0.1):
-        yield _start(problem, math.pi * eps0, beta0)
+    # in-plane direction: along the teacher, or (easy windows of a large pool) along the probe
+    betas = (problem.theta,) if problem.n_unknowns == 2 else (problem.theta, 0.0, 0.5 * problem.theta)
+    for beta0 in betas:
+        for eps0 in (*first, 0.45, 0.1):
+            yield _start(problem, math.pi * eps0, beta0)
 
 
 def _bracketing_fallback(problem: Problem) -> np.ndarray:

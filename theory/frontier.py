@@ -1,0 +1,285 @@
+"""The Pareto frontier of pruning: the best achievable error at a data budget, and what it implies.
+
+* :func:`frontier_point` — eps*(alpha_prune, theta; f_floor) = min over keep in {hard, easy} and
+  f in [f_floor, 1] of eps, with the minimiser. The search over log f is a scan (``N_SCAN`` points a
+  policy, warm-started along f) followed by bounded Brent (``scipy.optimize.minimize_scalar``,
+  ``xatol`` = 1e-6 in log f) in the bracket around the best scanned point of *each* local minimum, so
+  that several minima across the two policies are all refined. An optimum on the bound f_floor is
+  flagged ``at_floor`` and never reported as interior.
+* :func:`lossless_budget`, :func:`easy_hard_crossover` — the pool view (brentq on a bracket).
+* :func:`information_per_example` — I = -d ln sin(pi eps) / d alpha_prune (central differences).
+* :func:`fit_scaling`, :func:`local_exponent` — exponential vs power-law fits of eps(alpha_prune).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import optimize
+
+from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from theory.solver import SaddleResult, solve_saddle
+
+N_SCAN = 24
+DEFAULT_MIN_KEEP_FRACTION = 1e-3
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """The best pruning at one budget.
+
+    eps_frontier : min over policy and f in [f_floor, 1] of eps. f_opt, keep_opt : the minimiser.
+    at_floor : True when f_opt is the lower bound f_floor (the optimum is on the bound).
+    eps_random : eps without pruning (f = 1) at the same alpha_prune.
+    n_unconverged : scan points (of 2 N_SCAN) where the saddle point did not converge and that were
+        left out of the minimum (see ``_scan``); 0 in the regimes the tests cover.
+    """
+
+    alpha_prune: float
+    probe_angle_deg: float
+    eps_frontier: float
+    f_opt: float
+    keep_opt: str
+    at_floor: bool
+    eps_random: float
+    min_keep_fraction: float
+    n_unconverged: int = 0
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+def _eps(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> SaddleResult:
+    res = solve_saddle(Params(alpha_prune, f, keep, theta), x0=x0)
+    if not res.success:
+        raise RuntimeError(f"saddle point did not converge at alpha_prune={alpha_prune}, f={f}, keep={keep}, "
+                           f"theta={theta}: {res.message} (residual {res.residual:.2g})")
+    return res
+
+
+def _eps_or_inf(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> float:
+    res = solve_saddle(Params(alpha_prune, f, keep, theta), x0=x0)
+    return res.eps if res.success else math.inf
+
+
+def _scan(alpha_prune: float, keep: str, theta: float, log_f: np.ndarray) -> tuple[np.ndarray, list]:
+    """eps and solver states on the log f grid (from f = 1 down, warm-started).
+
+    A point where the saddle point does not converge is +inf (excluded from the minimum, counted by
+    the caller). Known case: easy windows of a huge pool at theta > 0, where the student approaches the
+    probe (chi -> 0, the edge of the parametrisation) and eps -> theta / pi.
+    """
+    eps = np.full(log_f.size, np.inf)
+    states: list = [None] * log_f.size
+    x0 = None
+    for i in range(log_f.size - 1, -1, -1):
+        res = solve_saddle(Params(alpha_prune, math.exp(log_f[i]), keep, theta), x0=x0)
+        if res.success:
+            eps[i], x0 = res.eps, res.q
+            states[i] = res.q
+    return eps, states
+
+
+def frontier_point(
+    alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
+    keeps: Sequence[str] = KEEP_POLICIES,
+) -> FrontierPoint:
+    """eps*(alpha_prune, theta) = min over keep and f in [min_keep_fraction, 1] of eps (see module doc)."""
+    alpha = validate_alpha(alpha_prune)
+    theta = validate_probe_angle_deg(probe_angle_deg)
+    f_floor = validate_keep_fraction(min_keep_fraction)
+    eps_random = _eps(alpha, 1.0, "hard", theta).eps
+    if f_floor == 1.0:
+        return FrontierPoint(alpha, theta, eps_random, 1.0, "hard", True, eps_random, f_floor)
+    lo = math.log(f_floor)
+    log_f = np.linspace(lo, 0.0, N_SCAN)
+    best = (math.inf, 1.0, "hard")
+    n_unconverged = 0
+    for keep in keeps:
+        eps, states = _scan(alpha, keep, theta, log_f)
+        n_unconverged += int(np.sum(~np.isfinite(eps)))
+        # refine every local minimum of the scan
+        for i in range(log_f.size):
+            if not np.isfinite(eps[i]):
+                continue
+            if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
+                continue
+            a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
+            res = optimize.minimize_scalar(
+                lambda x, k=keep, q=states[i]: _eps_or_inf(alpha, math.exp(x), k, theta, q),
+                bounds=(a, b), method="bounded", options={"xatol": 1e-6},
+            )
+            candidates = [(float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))]
+            for e, x in candidates:
+                if e < best[0]:
+                    best = (e, math.exp(x), keep)
+    eps_best, f_opt, keep_opt = best
+    # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
+    at_floor = math.log(f_opt) - lo < 1e-4
+    if at_floor:
+        f_opt = f_floor
+        eps_best = min(eps_best, _eps_or_inf(alpha, f_floor, keep_opt, theta))
+    if not math.isfinite(eps_best):
+        raise RuntimeError(f"no converged point on the frontier scan at alpha_prune={alpha}, theta={theta}")
+    return FrontierPoint(alpha, theta, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
+
+
+def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
+             min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> list[FrontierPoint]:
+    """:func:`frontier_point` for each alpha_prune."""
+    return [frontier_point(a, probe_angle_deg, min_keep_fraction) for a in alpha_prunes]
+
+
+def pool_error(alpha_prune: float, alpha_total: float, keep: str, probe_angle_deg: float = 0.0) -> float:
+    """eps when a pool of alpha_total is pruned to the budget alpha_prune (f = alpha_prune / alpha_total)."""
+    return _eps(alpha_prune, alpha_prune / alpha_total, keep, probe_angle_deg).eps
+
+
+def lossless_budget(alpha_total: float, probe_angle_deg: float = 0.0, keep: str = "hard",
+                    rel_tol: float = 0.01) -> float:
+    """Smallest budget alpha_prune whose error is within a factor (1 + rel_tol) of using the whole pool.
+
+    Root of eps(alpha_prune; pool) / eps(alpha_total; f = 1) - 1 - rel_tol by brentq (xtol 1e-10) on a
+    bracket found by halving alpha_prune from alpha_total. Raises ``ValueError`` if every budget down to
+    1e-3 alpha_total is within tolerance (no bracket).
+    """
+    total = validate_alpha(alpha_total, "alpha_total")
+    target = (1.0 + rel_tol) * _eps(total, 1.0, keep, probe_angle_deg).eps
+
+    def excess(a: float) -> float:
+        return pool_error(a, total, keep, probe_angle_deg) / target - 1.0
+
+    hi = total
+    lo = total / 2
+    while excess(lo) <= 0.0:
+        hi, lo = lo, lo / 2
+        if lo < 1e-3 * total:
+            raise ValueError("every budget down to 1e-3 alpha_total is lossless; no bracket")
+    return optimize.brentq(excess, lo, hi, xtol=1e-10, rtol=1e-10)
+
+
+def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
+                        alpha_total_range: tuple[float, float] = (0.05, 200.0)) -> float:
+    """Pool size alpha_total at which keeping hard examples overtakes keeping easy ones, at fixed f.
+
+    Root of eps_hard - eps_easy (both at alpha_prune = f alpha_total) by brentq (xtol 1e-10) on the first
+    sign change of a geometric scan of ``alpha_total_range`` (40 points). Raises ``ValueError`` if there is
+    none.
+    """
+    f = validate_keep_fraction(keep_fraction)
+
+    def gap(alpha_total: float) -> float:
+        a = f * alpha_total
+        return _eps(a, f, "hard", probe_angle_deg).eps - _eps(a, f, "easy", probe_angle_deg).eps
+
+    grid = np.geomspace(*alpha_total_range, 40)
+    values = [gap(a) for a in grid]
+    for i in range(len(grid) - 1):
+        if values[i] > 0.0 >= values[i + 1]:
+            return optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-10, rtol=1e-10)
+    raise ValueError(f"no easy-to-hard crossover for f={f} in alpha_total {alpha_total_range}")
+
+
+def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
+          min_keep_fraction: float = 1e-6) -> dict:
+    """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune.
+
+    Returns {'f_min', 'alpha_at_min', 'saturated', 'f_opt'}: the smallest f_opt on the grid, where it
+    occurs, and whether it is interior to the grid (``saturated`` False means f_opt was still falling at
+    the largest alpha_prune).
+    """
+    theta = validate_probe_angle_deg(probe_angle_deg)
+    if theta == 0.0:
+        raise ValueError("f_min is defined for a noisy probe, probe_angle_deg > 0")
+    points = [frontier_point(a, theta, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
+    f_opts = np.array([p.f_opt for p in points])
+    i = int(np.argmin(f_opts))
+    return {"f_min": float(f_opts[i]), "alpha_at_min": float(alpha_prunes[i]),
+            "saturated": i < len(points) - 1, "f_opt": f_opts.tolist()}
+
+
+def information_per_example(eps_of_alpha: Callable[[float], float], alpha_prune: float,
+                            rel_step: float = 1e-3) -> float:
+    """I = -d ln sin(pi eps) / d alpha_prune by a central difference with step rel_step * alpha_prune."""
+    h = rel_step * alpha_prune
+
+    def log_sin(a: float) -> float:
+        return math.log(math.sin(math.pi * eps_of_alpha(a)))
+
+    return -(log_sin(alpha_prune + h) - log_sin(alpha_prune - h)) / (2 * h)
+
+
+def local_exponent(alphas: Sequence[float], eps: Sequence[float]) -> np.ndarray:
+    """d ln eps / d ln alpha_prune on the given points (second-order finite differences)."""
+    return np.gradient(np.log(np.asarray(eps)), np.log(np.asarray(alphas)))
+
+
+def fit_scaling(alphas: Sequence[float], eps: Sequence[float]) -> dict:
+    """Least-squares fits of ln eps: exponential (a - rate alpha) and power law (a - exponent ln alpha).
+
+    Returns {'rate', 'r2_exponential', 'exponent', 'r2_power', 'better'}; R^2 of each line in ln eps.
+    """
+    a = np.asarray(alphas, dtype=float)
+    y = np.log(np.asarray(eps, dtype=float))
+
+    def line(x):
+        A = np.column_stack([np.ones_like(x), x])
+        coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+        resid = y - A @ coef
+        r2 = 1.0 - resid @ resid / max(((y - y.mean()) ** 2).sum(), 1e-300)
+        return coef[1], r2
+
+    slope_e, r2_e = line(a)
+    slope_p, r2_p = line(np.log(a))
+    return {"rate": float(-slope_e), "r2_exponential": float(r2_e), "exponent": float(-slope_p),
+            "r2_power": float(r2_p), "better": "exponential" if r2_e > r2_p else "power"}
+
+
+def build_parser():
+    from theory.cli import FORMATS, ArgumentParser
+
+    p = ArgumentParser(
+        prog="python -m theory.frontier",
+        description="Pareto frontier of data pruning: the lowest test error eps* reachable at a budget "
+        "alpha_prune by keeping the hardest or easiest fraction f >= F of a larger pool, with the optimal "
+        "f and policy, and the unpruned error for comparison.",
+    )
+    p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
+                   help="budgets alpha_prune = f P / N (> 0)")
+    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, default=0.0, metavar="DEG",
+                   help="angle between probe and teacher in degrees, in [0, 90)")
+    p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
+                   help="lower bound on f (the pool is at most alpha_prune / F); optima on it are flagged at_floor")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    return p
+
+
+def _main(argv) -> int:
+    from theory.cli import format_records, progress
+
+    args = build_parser().parse_args(argv)
+    for a in args.alpha_prune:
+        validate_alpha(a)
+    validate_probe_angle_deg(args.probe_angle)
+    validate_keep_fraction(args.min_keep_fraction)
+    keys = ("alpha_prune", "probe_angle_deg", "eps_frontier", "f_opt", "keep_opt", "at_floor", "eps_random")
+    alphas = args.alpha_prune
+    bar = progress(alphas, total=len(alphas), desc="frontier") if len(alphas) > 3 else alphas
+    records = [{k: frontier_point(a, args.probe_angle, args.min_keep_fraction).record()[k] for k in keys}
+               for a in bar]
+    print(format_records(records, args.format))
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point; returns the exit code (2 on bad input)."""
+    from theory.cli import run_cli
+
+    return run_cli(_main, argv, "python -m theory.frontier")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
