@@ -108,10 +108,11 @@ def frontier_point(
             if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
                 continue
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
-            res = optimize.minimize_scalar(
-                lambda x, k=keep, q=states[i]: _eps_or_inf(alpha, math.exp(x), k, theta, q),
-                bounds=(a, b), method="bounded", options={"xatol": 1e-6},
-            )
+            with np.errstate(invalid="ignore"):  # inf at unconverged points
+                res = optimize.minimize_scalar(
+                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha, math.exp(x), k, theta, q),
+                    bounds=(a, b), method="bounded", options={"xatol": 1e-6},
+                )
             candidates = [(float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))]
             for e, x in candidates:
                 if e < best[0]:

@@ -1,0 +1,69 @@
+"""On-disk result store: one JSON file per computed point, written atomically, validated on read.
+
+A point's file name is a hash of everything that determines its value (alpha_prune, keep_fraction,
+keep, probe_angle_deg, n, seeds, seed, backend). Writes go to a temporary file in the same directory
+and are moved into place with ``os.replace``, so an interrupted run leaves either the old state or the
+complete record, never a partial one. A record that does not parse, lacks a key, or holds a non-finite
+number is treated as missing (and recomputed by the sweep), never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend")
+RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds",
+                 "eps_mean", "eps_sem", "margin_mean", "seconds")
+
+
+def point_key(**point) -> str:
+    """Stable hash of the fields of ``KEY_FIELDS``."""
+    canonical = json.dumps({k: point[k] for k in KEY_FIELDS}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+class ResultStore:
+    """A directory of validated JSON records, one per point."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> dict | None:
+        """The stored record, or None if it is missing, corrupt or incomplete."""
+        try:
+            record = json.loads(self.path(key).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("key") != key:
+            return None
+        for field in RECORD_FIELDS:
+            value = record.get(field)
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                return None
+        return record
+
+    def put(self, key: str, record: dict) -> None:
+        """Write ``record`` atomically; refuses non-finite numbers."""
+        for field, value in record.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"refusing to store non-finite {field}={value}")
+        data = json.dumps({**record, "key": key}, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
