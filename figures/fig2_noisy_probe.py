@@ -80,7 +80,7 @@ def plot(data: dict, out: Path) -> list[Path]:
         ax.plot(a, row, "o-", ms=3, label=rf"frontier $\theta={t:g}°$")
     ax.set(xscale="log", yscale="log", xlabel=r"$\alpha_{prune}$", ylabel=r"$\varepsilon^*$",
            title=rf"(b) frontiers ($f \geq {F_FLOOR:g}$)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     inset = ax.inset_axes([0.08, 0.08, 0.35, 0.3])
     for row in data["eps_frontier"]:
         inset.plot(a, local_exponent(a, row), lw=1)
