@@ -49,4 +49,4 @@ def test_theory_matches_simulation(point):
 @pytest.mark.slow
 @pytest.mark.parametrize("point", SLOW_POINTS, ids=str)
 def test_theory_matches_simulation_dense(point):
-    _compare(point, (100, 200, 400, 800), 64)
+    _compare(point, (100, 200, 400), 64)
