@@ -30,6 +30,7 @@ def test_hard_and_easy_windows_coincide_at_f1():
         (dict(alpha_prune=-1.0), "alpha_prune"),
         (dict(alpha_prune=math.inf), "alpha_prune"),
         (dict(alpha_prune="x"), "alpha_prune must be a number"),
+        (dict(alpha_prune="1"), "alpha_prune must be a number"),
         (dict(alpha_prune=1.0, keep_fraction=0.0), "keep_fraction"),
         (dict(alpha_prune=1.0, keep_fraction=1.5), "keep_fraction"),
         (dict(alpha_prune=1.0, keep_fraction=math.nan), "keep_fraction"),

@@ -56,7 +56,7 @@ def validate_probe_angle_deg(probe_angle_deg: float) -> float:
 
 
 def _as_float(value: object, name: str) -> float:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     try:
         x = float(value)  # type: ignore[arg-type]
