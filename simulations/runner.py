@@ -66,8 +66,9 @@ def _one_seed(params: Params, n: int, seed: int, index: int) -> tuple[float, flo
     return order_parameters(fit.direction, data.teacher, data.probe)["eps"], fit.margin
 
 
-def _seed_chunk(args) -> list[tuple[float, float]]:
-    params, n, seed, indices, backend = args
+def run_chunk(unit) -> list[tuple[float, float]]:
+    """(eps, margin) of each seed of one work unit ``(params, n, seed, indices, backend)``."""
+    params, n, seed, indices, backend = unit
     if backend == "jax":
         from simulations._jax import max_margin_batch
 
@@ -77,6 +78,27 @@ def _seed_chunk(args) -> list[tuple[float, float]]:
         return [(order_parameters(w, d.teacher, d.probe)["eps"], 1.0 / float(np.linalg.norm(w)))
                 for w, d in zip(fits.w, datas)]
     return [_one_seed(params, n, seed, i) for i in indices]
+
+
+def work_units(params: Params, n: int, seeds: int, seed: int, backend: str, chunk: int) -> list[tuple]:
+    """Split the seeds of a point into work units of ``chunk`` consecutive seed indices."""
+    return [(params, int(n), int(seed), list(range(i, min(i + chunk, seeds))), backend)
+            for i in range(0, int(seeds), chunk)]
+
+
+def summarize(params: Params, n: int, values: Sequence[tuple[float, float]], seconds: float) -> SimResult:
+    """SimResult from per-seed (eps, margin) values in seed order (one code path for every runner)."""
+    eps = np.array([v[0] for v in values])
+    margin = np.array([v[1] for v in values])
+    if not (np.all(np.isfinite(eps)) and np.all(np.isfinite(margin))):
+        raise RuntimeError("non-finite test error or margin in a simulation")
+    sem = float(eps.std(ddof=1) / math.sqrt(eps.size)) if eps.size > 1 else math.inf
+    return SimResult(
+        alpha_prune=params.alpha_prune, alpha_total=params.alpha_total, keep_fraction=params.keep_fraction,
+        keep=params.keep, probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(eps.size),
+        eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
+        seconds=float(seconds), eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
+    )
 
 
 def simulate(
@@ -106,9 +128,7 @@ def simulate(
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     pool_sizes(n, params.alpha_prune, params.keep_fraction)  # validates n
     start = time.perf_counter()
-    chunk = 4 if backend == "numba" else max(1, int(seeds))
-    chunks = [(params, int(n), int(seed), list(range(i, min(i + chunk, seeds))), backend)
-              for i in range(0, int(seeds), chunk)]
+    chunks = work_units(params, n, int(seeds), seed, backend, 4 if backend == "numba" else max(1, int(seeds)))
     values: list[tuple[float, float]] = []
     bar = None
     if show_progress:
@@ -117,29 +137,19 @@ def simulate(
         bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
     if workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-            for out in pool.map(_seed_chunk, chunks):
+            for out in pool.map(run_chunk, chunks):
                 values += out
                 if bar is not None:
                     bar.update(len(out))
     else:
         for c in chunks:
-            out = _seed_chunk(c)
+            out = run_chunk(c)
             values += out
             if bar is not None:
                 bar.update(len(out))
     if bar is not None:
         bar.close()
-    eps = np.array([v[0] for v in values])
-    margin = np.array([v[1] for v in values])
-    if not (np.all(np.isfinite(eps)) and np.all(np.isfinite(margin))):
-        raise RuntimeError("non-finite test error or margin in a simulation")
-    sem = float(eps.std(ddof=1) / math.sqrt(eps.size)) if eps.size > 1 else math.inf
-    return SimResult(
-        alpha_prune=params.alpha_prune, alpha_total=params.alpha_total, keep_fraction=params.keep_fraction,
-        keep=params.keep, probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(seeds),
-        eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
-        seconds=time.perf_counter() - start, eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
-    )
+    return summarize(params, n, values, time.perf_counter() - start)
 
 
 def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:

@@ -16,6 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
+CHUNK_FIELDS = ("eps", "margin", "seconds")
 KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend")
 RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds",
                  "eps_mean", "eps_sem", "margin_mean", "seconds")
@@ -37,25 +38,28 @@ class ResultStore:
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get(self, key: str) -> dict | None:
-        """The stored record, or None if it is missing, corrupt or incomplete."""
+    def get(self, key: str, required: tuple[str, ...] = RECORD_FIELDS) -> dict | None:
+        """The stored record, or None if it is missing, corrupt, incomplete or non-finite."""
         try:
             record = json.loads(self.path(key).read_text())
         except (OSError, ValueError):
             return None
         if not isinstance(record, dict) or record.get("key") != key:
             return None
-        for field in RECORD_FIELDS:
+        for field in required:
             value = record.get(field)
-            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            values = value if isinstance(value, list) else [value]
+            if value is None or not values or any(
+                    v is None or (isinstance(v, float) and not math.isfinite(v)) for v in values):
                 return None
         return record
 
     def put(self, key: str, record: dict) -> None:
         """Write ``record`` atomically; refuses non-finite numbers."""
         for field, value in record.items():
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"refusing to store non-finite {field}={value}")
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ValueError(f"refusing to store non-finite {field}={v}")
         data = json.dumps({**record, "key": key}, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:

@@ -3,47 +3,107 @@
     python -m simulations.sweep --alpha-prune 1 2 4 -f 0.2 0.5 1 --keep both --theta 0 10 --n 200 \
         --seeds 10 --store results/
 
-Each point (alpha_prune, f, keep, theta, N) is looked up in the store and computed only if missing;
-finished points are written atomically, so an interrupted sweep resumes where it stopped.
+Each point (alpha_prune, f, keep, theta, N) is split into work units of 5 seeds; units are looked up in the
+store and computed only if missing, locally or on a dask.distributed cluster (``--cluster local`` or
+``--scheduler tcp://HOST:PORT``); finished units are written atomically, so an interrupted sweep resumes
+where it stopped.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
+import time
 from collections.abc import Sequence
 
-from simulations.runner import BACKENDS, simulate
-from simulations.store import ResultStore, point_key
+from simulations.runner import BACKENDS, run_chunk, summarize, work_units
+from simulations.store import CHUNK_FIELDS, ResultStore, point_key
 from theory.cli import FORMATS, ArgumentParser, format_records, progress, run_cli
 from theory.model import KEEP_POLICIES, Params
 from theory.solver import solve_saddle
 
+CHUNK = 5  # seeds per work unit
+
 
 def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[str], thetas: Sequence[float],
           ns: Sequence[int], seeds: int, store: ResultStore, *, seed: int = 0, backend: str = "numba",
-          show_progress: bool = False) -> tuple[list[dict], int]:
-    """Records of the whole grid (from the store or computed now) and the number computed now."""
+          show_progress: bool = False, client=None, on_unit_done=None) -> tuple[list[dict], int]:
+    """Records of the whole grid (from the store or computed now) and the number of work units computed now.
+
+    Work units are (point, chunk of ``CHUNK`` consecutive seeds); each finished unit is written to the
+    store atomically, so an interruption (or a lost cluster worker) costs only unfinished units. With a
+    ``dask.distributed`` ``client`` the missing units run on the cluster, otherwise serially; results are
+    identical either way (same seeds, same summary code).
+    """
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
     points = [(Params(a, f, k, t), n) for a, f, k, t, n in grid]  # validate everything first
-    records, computed = [], 0
-    iterator = progress(points, total=len(points), desc="sweep") if show_progress else points
-    for params, n in iterator:
-        key = point_key(alpha_prune=params.alpha_prune, keep_fraction=params.keep_fraction, keep=params.keep,
-                        probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend)
-        record = store.get(key)
-        if record is None:
-            res = simulate(params, n, seeds, seed=seed, backend=backend)
-            theory = solve_saddle(params)
-            record = {**res.record(), "eps_theory": theory.eps if theory.success else None,
-                      "seed": seed, "backend": backend}
-            store.put(key, record)
-            computed += 1
-        record = {k: v for k, v in record.items() if k not in ("key", "seed", "backend")}
-        if record.get("eps_theory") is None:
-            record["eps_theory"] = math.nan
-        records.append(record)
-    return records, computed
+    units, missing = {}, []
+    for params, n in points:
+        base = point_key(alpha_prune=params.alpha_prune, keep_fraction=params.keep_fraction, keep=params.keep,
+                         probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend)
+        units[(params, n)] = []
+        for unit in work_units(params, n, seeds, seed, backend, CHUNK):
+            key = f"{base}-{unit[3][0]}"
+            units[(params, n)].append(key)
+            if store.get(key, CHUNK_FIELDS) is None:
+                missing.append((key, unit))
+    bar = progress(None, total=len(missing), desc="sweep units") if show_progress and missing else None
+
+    def finish(key, values, seconds):
+        store.put(key, {"eps": [v[0] for v in values], "margin": [v[1] for v in values], "seconds": seconds})
+        if bar is not None:
+            bar.update(1)
+        if on_unit_done is not None:
+            on_unit_done(key)
+
+    if client is None:
+        for key, unit in missing:
+            t0 = time.perf_counter()
+            values = run_chunk(unit)
+            finish(key, values, time.perf_counter() - t0)
+    else:
+        from distributed import as_completed
+
+        futures = {client.submit(_timed_chunk, unit, pure=False): key for key, unit in missing}
+        for future in as_completed(futures):
+            values, seconds = future.result()
+            finish(futures[future], values, seconds)
+    if bar is not None:
+        bar.close()
+    records = []
+    for (params, n), keys in units.items():
+        chunks = [store.get(k, CHUNK_FIELDS) for k in keys]
+        if any(c is None for c in chunks):
+            raise RuntimeError("a work unit is missing from the store after the sweep")
+        values = [v for c in chunks for v in zip(c["eps"], c["margin"])]
+        res = summarize(params, n, values, sum(c["seconds"] for c in chunks))
+        theory = solve_saddle(params)
+        records.append({**res.record(), "eps_theory": theory.eps if theory.success else math.nan})
+    return records, len(missing)
+
+
+def _timed_chunk(unit):
+    t0 = time.perf_counter()
+    values = run_chunk(unit)
+    return values, time.perf_counter() - t0
+
+
+def connect(cluster: str | None, scheduler: str | None):
+    """A dask.distributed Client for ``--cluster local`` or ``--scheduler ADDRESS`` (None for neither)."""
+    if cluster is None and scheduler is None:
+        return None
+    if cluster is not None and scheduler is not None:
+        raise ValueError("give either --cluster or --scheduler, not both")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError('cluster runs need dask.distributed: pip install -e ".[cluster]"') from None
+    if scheduler is not None:
+        return Client(scheduler)
+    if cluster != "local":
+        raise ValueError(f"--cluster must be 'local', got {cluster!r}")
+    return Client(LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True))
 
 
 def build_parser() -> ArgumentParser:
@@ -60,6 +120,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="base seed")
     p.add_argument("--backend", choices=BACKENDS, default="numba", help="max-margin solver")
     p.add_argument("--store", required=True, help="directory of the result store (created if missing)")
+    p.add_argument("--cluster", choices=("local",), default=None,
+                   help="run work units on a dask LocalCluster sized to this machine")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run work units on an existing dask cluster (dask scheduler / dask worker)")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     return p
 
@@ -72,8 +136,14 @@ def _main(argv) -> int:
         if n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n}")
     keeps = KEEP_POLICIES if args.keep == "both" else (args.keep,)
-    records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
-                       ResultStore(args.store), seed=args.seed, backend=args.backend, show_progress=True)
+    client = connect(args.cluster, args.scheduler)
+    try:
+        records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
+                           ResultStore(args.store), seed=args.seed, backend=args.backend, show_progress=True,
+                           client=client)
+    finally:
+        if client is not None:
+            client.close()
     print(format_records(records, args.format))
     return 0
 
