@@ -168,3 +168,18 @@ def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:
     cov = np.linalg.inv(A.T @ (weights[:, None] * A))
     coef = cov @ A.T @ (weights * y)
     return float(coef[0]), float(math.sqrt(cov[0, 0]))
+
+
+SCALING_NS = (100, 200, 400, 800, 1600)
+
+
+def scaling_study(params: Params, seeds: int = 20, ns: Sequence[int] = SCALING_NS, *, seed: int = 0,
+                  backend: str = "numba", workers: int = 1) -> dict:
+    """Finite-size study of one point: simulate at every N in ``ns`` and extrapolate eps_N = eps_inf + c/N.
+
+    Returns {'results': [SimResult per N], 'eps_inf': ..., 'eps_inf_err': ...}.
+    """
+    results = [simulate(params, n, seeds, seed=seed, backend=backend, workers=workers, show_progress=True)
+               for n in ns]
+    eps_inf, err = extrapolate(results)
+    return {"results": results, "eps_inf": eps_inf, "eps_inf_err": err}

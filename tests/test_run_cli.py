@@ -49,3 +49,13 @@ def test_bad_input_exits_2_with_one_line(argv, fragment):
     assert proc.returncode == 2 and proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
+
+
+def test_scaling_study_extrapolates():
+    from simulations.runner import scaling_study
+    from theory import Params, solve_saddle
+
+    params = Params(1.0, 0.5, "easy", 0.0)
+    study = scaling_study(params, seeds=12, ns=(50, 100, 200))
+    assert [r.n for r in study["results"]] == [50, 100, 200]
+    assert abs(study["eps_inf"] - solve_saddle(params).eps) < 4 * study["eps_inf_err"]
