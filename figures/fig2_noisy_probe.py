@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -25,6 +27,14 @@ NAME = "fig2_noisy_probe"
 F_FLOOR = 1e-3
 
 
+def _frontier_job(args):
+    return frontier_point(*args)
+
+
+def _fmin_job(args):
+    return f_min(args[0], args[1], 1e-6)
+
+
 def compute(quick: bool, data_dir: Path) -> dict:
     thetas = [1.0, 5.0, 10.0, 20.0, 30.0] if not quick else [5.0, 20.0]
     fractions = [1.0, 0.5, 0.2, 0.1] if not quick else [1.0, 0.2]
@@ -37,14 +47,19 @@ def compute(quick: bool, data_dir: Path) -> dict:
         grid = solve_grid(alphas, fractions, "hard", 10.0)
         out["eps_th10"] = np.array([[r.eps for r in row] for row in grid])
         out["eps_random"] = np.array([solve_saddle(Params(a)).eps for a in frontier_alphas])
-        fronts = [[frontier_point(a, t, F_FLOOR) for a in frontier_alphas] for t in thetas]
+        # frontier scans dominate the cost: one process per core over (theta, alpha)
+        jobs = [(a, t, F_FLOOR) for t in thetas for a in frontier_alphas]
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            flat = list(pool.map(_frontier_job, jobs))
+        fronts = [flat[i * len(frontier_alphas):(i + 1) * len(frontier_alphas)] for i in range(len(thetas))]
         out["eps_frontier"] = np.array([[p.eps_frontier for p in row] for row in fronts])
         out["f_opt"] = np.array([[p.f_opt for p in row] for row in fronts])
         out["at_floor"] = np.array([[p.at_floor for p in row] for row in fronts])
         fmin_thetas = [5.0, 10.0, 20.0, 30.0] if not quick else [10.0, 30.0]
         fmin_alphas = tuple(np.geomspace(4, 100, 6 if not quick else 3))
         out["fmin_thetas"] = np.array(fmin_thetas)
-        out["fmin"] = np.array([f_min(t, fmin_alphas, 1e-6)["f_min"] for t in fmin_thetas])
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            out["fmin"] = np.array([r["f_min"] for r in pool.map(_fmin_job, [(t, fmin_alphas) for t in fmin_thetas])])
         info_alphas = frontier_alphas[1:-1]
         out["info_alphas"] = info_alphas
         out["info_random"] = np.array([information_per_example(lambda a: solve_saddle(Params(a)).eps, a)
