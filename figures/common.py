@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +47,3 @@ def mc_records(records: list[dict]) -> dict:
     out = {k: np.array([r[k] for r in records], dtype=float) for k in keys}
     out["keep"] = np.array([r["keep"] for r in records])
     return out
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, indent=1)
