@@ -6,7 +6,8 @@
   ``xatol`` = 1e-6 in log f) in the bracket around the best scanned point of *each* local minimum, so
   that several minima across the two policies are all refined. An optimum on the bound f_floor is
   flagged ``at_floor`` and never reported as interior.
-* :func:`lossless_budget`, :func:`easy_hard_crossover` — the pool view (brentq on a bracket).
+* :func:`best_for_pool`, :func:`lossless_budget`, :func:`easy_hard_crossover` — the pool view (the same
+  search over f; brentq on a bracket).
 * :func:`information_per_example` — I = -d ln sin(pi eps) / d alpha_prune (central differences).
 * :func:`fit_scaling`, :func:`local_exponent` — exponential vs power-law fits of eps(alpha_prune).
 """
@@ -65,7 +66,8 @@ def _eps_or_inf(alpha_prune: float, f: float, keep: str, theta: float, x0=None) 
     return res.eps if res.success else math.inf
 
 
-def _scan(alpha_prune: float, keep: str, theta: float, log_f: np.ndarray) -> tuple[np.ndarray, list]:
+def _scan(alpha_of_f: Callable[[float], float], keep: str, theta: float, log_f: np.ndarray
+          ) -> tuple[np.ndarray, list]:
     """eps and solver states on the log f grid (from f = 1 down, warm-started).
 
     A point where the saddle point does not converge is +inf (excluded from the minimum, counted by
@@ -76,11 +78,50 @@ def _scan(alpha_prune: float, keep: str, theta: float, log_f: np.ndarray) -> tup
     states: list = [None] * log_f.size
     x0 = None
     for i in range(log_f.size - 1, -1, -1):
-        res = solve_saddle(Params(alpha_prune, math.exp(log_f[i]), keep, theta), x0=x0)
+        f = math.exp(log_f[i])
+        res = solve_saddle(Params(alpha_of_f(f), f, keep, theta), x0=x0)
         if res.success:
             eps[i], x0 = res.eps, res.q
             states[i] = res.q
     return eps, states
+
+
+def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor: float,
+                     keeps: Sequence[str]) -> tuple[float, float, str, bool, int]:
+    """min over keep and f in [f_floor, 1] of eps(alpha_of_f(f), f): (eps, f_opt, keep_opt, at_floor, n_unconverged).
+
+    Scan of log f (``N_SCAN`` points a policy) and bounded Brent around every local minimum (module doc).
+    """
+    lo = math.log(f_floor)
+    log_f = np.linspace(lo, 0.0, N_SCAN)
+    best = (math.inf, 1.0, "hard")
+    n_unconverged = 0
+    for keep in keeps:
+        eps, states = _scan(alpha_of_f, keep, theta, log_f)
+        n_unconverged += int(np.sum(~np.isfinite(eps)))
+        for i in range(log_f.size):
+            if not np.isfinite(eps[i]):
+                continue
+            if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
+                continue
+            a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
+            with np.errstate(invalid="ignore"):  # inf at unconverged points
+                res = optimize.minimize_scalar(
+                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, theta, q),
+                    bounds=(a, b), method="bounded", options={"xatol": 1e-6},
+                )
+            for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
+                if e < best[0]:
+                    best = (e, math.exp(x), keep)
+    eps_best, f_opt, keep_opt = best
+    # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
+    at_floor = math.log(f_opt) - lo < 1e-4
+    if at_floor:
+        f_opt = f_floor
+        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, theta))
+    if not math.isfinite(eps_best):
+        raise RuntimeError(f"no converged point on the scan over f at theta={theta}")
+    return eps_best, f_opt, keep_opt, at_floor, n_unconverged
 
 
 def frontier_point(
@@ -94,38 +135,21 @@ def frontier_point(
     eps_random = _eps(alpha, 1.0, "hard", theta).eps
     if f_floor == 1.0:
         return FrontierPoint(alpha, theta, eps_random, 1.0, "hard", True, eps_random, f_floor)
-    lo = math.log(f_floor)
-    log_f = np.linspace(lo, 0.0, N_SCAN)
-    best = (math.inf, 1.0, "hard")
-    n_unconverged = 0
-    for keep in keeps:
-        eps, states = _scan(alpha, keep, theta, log_f)
-        n_unconverged += int(np.sum(~np.isfinite(eps)))
-        # refine every local minimum of the scan
-        for i in range(log_f.size):
-            if not np.isfinite(eps[i]):
-                continue
-            if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
-                continue
-            a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
-            with np.errstate(invalid="ignore"):  # inf at unconverged points
-                res = optimize.minimize_scalar(
-                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha, math.exp(x), k, theta, q),
-                    bounds=(a, b), method="bounded", options={"xatol": 1e-6},
-                )
-            candidates = [(float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))]
-            for e, x in candidates:
-                if e < best[0]:
-                    best = (e, math.exp(x), keep)
-    eps_best, f_opt, keep_opt = best
-    # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
-    at_floor = math.log(f_opt) - lo < 1e-4
-    if at_floor:
-        f_opt = f_floor
-        eps_best = min(eps_best, _eps_or_inf(alpha, f_floor, keep_opt, theta))
-    if not math.isfinite(eps_best):
-        raise RuntimeError(f"no converged point on the frontier scan at alpha_prune={alpha}, theta={theta}")
+    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize_over_f(lambda f: alpha, theta, f_floor, keeps)
     return FrontierPoint(alpha, theta, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
+
+
+def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
+                  min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> dict:
+    """For a pool alpha_total: the policy and f in [min_keep_fraction, 1] with the lowest error.
+
+    Returns {'eps', 'f_opt', 'keep_opt', 'at_floor', 'alpha_prune'} (alpha_prune = f_opt alpha_total).
+    """
+    total = validate_alpha(alpha_total, "alpha_total")
+    theta = validate_probe_angle_deg(probe_angle_deg)
+    f_floor = validate_keep_fraction(min_keep_fraction)
+    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, theta, f_floor, KEEP_POLICIES)
+    return {"eps": eps, "f_opt": f_opt, "keep_opt": keep_opt, "at_floor": at_floor, "alpha_prune": f_opt * total}
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
