@@ -4,7 +4,8 @@
 (b) Frontiers eps*(alpha_prune) for several theta with the unpruned (f = 1) power law, and the local
     exponent d ln eps* / d ln alpha_prune in the inset.
 (c) Optimal keep fraction f_opt vs alpha_prune (open symbols: optimum on the bound f_floor).
-(d) f_min(theta), the floor of f_opt over alpha_prune.
+(d) the smallest f_opt over alpha_prune in [4, 100] (an upper bound on the floor f_min(theta): f_opt is
+    still falling at alpha_prune = 100, see ``theory.frontier.f_min``'s ``saturated`` flag).
 (e) Information per example I = -d ln sin(pi eps) / d alpha_prune, random data vs frontiers.
 """
 
@@ -113,8 +114,8 @@ def plot(data: dict, out: Path) -> list[Path]:
     ax.legend(fontsize=7)
     ax = axes[3]
     ax.plot(data["fmin_thetas"], data["fmin"], "o-")
-    ax.set(yscale="log", xlabel=r"probe angle $\theta$ (degrees)", ylabel=r"$f_{min}(\theta)$",
-           title=r"(d) floor of $f_{opt}$ over $\alpha_{prune}$")
+    ax.set(yscale="log", xlabel=r"probe angle $\theta$ (degrees)", ylabel=r"min of $f_{opt}$ over the grid",
+           title=r"(d) smallest $f_{opt}$ for $\alpha_{prune} \leq 100$ (still falling)")
     ax = axes[4]
     ax.plot(data["info_alphas"], data["info_random"], "k--", label="random data (f=1)")
     for t, row in zip(data["thetas"], data["info_frontier"]):
