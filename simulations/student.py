@@ -73,13 +73,15 @@ def certify(Z: np.ndarray, w: np.ndarray, active_tol: float = 1e-6) -> tuple[np.
 
 
 def fit_max_margin(
-    Z: np.ndarray, *, tol: float = DEFAULT_TOL, max_iter: int | None = None, batch: int = 200,
-    raise_on_failure: bool = True,
+    Z: np.ndarray, *, tol: float = DEFAULT_TOL, max_iter: int | None = None, n_cand: int | None = None,
+    refresh: int = 10, raise_on_failure: bool = True,
 ) -> MaxMarginResult:
     """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu).
 
-    Raises ``RuntimeError`` if the KKT conditions are not met to ``tol`` (unless
-    ``raise_on_failure=False``, in which case ``converged`` is False).
+    ``n_cand`` (default max(50, N // 2)) and ``refresh`` (default 10) set the partial pricing of the
+    active set (see :mod:`simulations._numba`); they change the speed, not the solution. Raises
+    ``RuntimeError`` if the KKT conditions are not met to ``tol`` (unless ``raise_on_failure=False``, in
+    which case ``converged`` is False).
     """
     Z = np.ascontiguousarray(Z, dtype=np.float64)
     if Z.ndim != 2 or Z.shape[0] < 1 or Z.shape[1] < 2:
@@ -89,7 +91,10 @@ def fit_max_margin(
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol!r}")
     max_iter = max_iter if max_iter is not None else 50 * (Z.shape[0] + Z.shape[1])
-    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, batch)
+    n_cand = n_cand if n_cand is not None else max(50, Z.shape[1] // 2)
+    if n_cand < 1 or refresh < 1:
+        raise ValueError(f"n_cand and refresh must be >= 1, got {n_cand}, {refresh}")
+    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh)
     kkt = kkt_residual(Z, w, alpha)
     method = "active-set"
     if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
