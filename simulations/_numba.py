@@ -130,6 +130,31 @@ def _delete(U, slot, passive, u, y, k, p):
     return k - 1
 
 
+@njit(cache=True, fastmath=_FASTMATH)
+def _passive_dots(Zs, slot, k, z, col):
+    """col[i] = z_{passive i} . z + 1, i < k (hand loops: for these sizes OpenBLAS dgemv spends its time
+    waking threads)."""
+    n = z.shape[0]
+    for i in range(k):
+        r = Zs[slot[i]]
+        acc = 1.0
+        for d in range(n):
+            acc += r[d] * z[d]
+        col[i] = acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _passive_combination(Zs, slot, k, u, wv):
+    """wv = sum_i u_i z_{passive i} = Z_P^T u."""
+    n = wv.shape[0]
+    wv[:] = 0.0
+    for i in range(k):
+        r = Zs[slot[i]]
+        ui = u[i]
+        for d in range(n):
+            wv[d] += ui * r[d]
+
+
 @njit(cache=True)
 def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
     """Hard-margin SVM on Z = [P, N]. Returns (w, alpha, n_iter, converged, min_margin).
@@ -157,7 +182,6 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
     Zc = np.empty((n_cand, n))
     col = np.empty(kmax + 1)
     row = np.empty(kmax + 1)
-    u_slot = np.zeros(kmax + 1)
     wv = np.zeros(n)  # Z_P^T u
     su = 0.0  # sum u
     n_iter = 0
@@ -203,9 +227,7 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
             n_tried += 1
             n_iter += 1
             zj = Z[j]
-            by_slot = Zs @ zj
-            for i in range(k):
-                col[i] = by_slot[slot[i]] + 1.0
+            _passive_dots(Zs, slot, k, zj, col)
             entered = _append(U, k, y, zj @ zj, col, row)
             if entered:
                 sl = free[n_free - 1]
@@ -251,10 +273,7 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
             for a in range(n_dep):
                 dependent[dep_list[a]] = False
             n_dep = 0
-            u_slot[:] = 0.0
-            for i in range(k):
-                u_slot[slot[i]] = u[i]
-            wv = Zs.T @ u_slot
+            _passive_combination(Zs, slot, k, u, wv)
             su = u[:k].sum()
         if n_tried == 0:  # the block's margins (another BLAS path) see no violation: done to rounding
             break

@@ -99,8 +99,8 @@ def fit_max_margin(
     method = "active-set"
     if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
         # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
-        # fall back to scipy's QR-based Lawson-Hanson on the whole least-distance problem
-        w_f, alpha_f = _max_margin_scipy_nnls(Z)
+        # fall back to scipy's QR-based Lawson-Hanson, on a working set seeded by the margins of w
+        w_f, alpha_f = _max_margin_scipy_nnls(Z, w, tol)
         kkt_f = kkt_residual(Z, w_f, alpha_f)
         if kkt_f < kkt:
             w, alpha, kkt, method = w_f, alpha_f, kkt_f, "scipy-nnls"
@@ -113,13 +113,35 @@ def fit_max_margin(
                            method=method)
 
 
-def _max_margin_scipy_nnls(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-distance programme as NNLS, min |E u - f|, E = [Z^T; 1^T], f = e_{N+1} (scipy.optimize.nnls)."""
+def _max_margin_scipy_nnls(
+    Z: np.ndarray, w_start: np.ndarray | None = None, tol: float = DEFAULT_TOL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least-distance programme as NNLS, min |E u - f|, E = [Z^T; 1^T], f = e_{N+1} (scipy.optimize.nnls).
+
+    Without ``w_start`` all P examples enter the NNLS. With it, a working set: the 2N smallest margins
+    under ``w_start``, solved exactly, then grown by the (up to N) most violated examples until no
+    margin is below 1 - ``tol``; the result is then optimal for the whole problem (alpha = 0 outside).
+    """
     from scipy.optimize import nnls
 
-    E = np.vstack([Z.T, np.ones(Z.shape[0])])
-    f = np.zeros(Z.shape[1] + 1)
+    P, n = Z.shape
+    f = np.zeros(n + 1)
     f[-1] = 1.0
-    u = nnls(E, f, maxiter=50 * E.shape[1])[0]
-    scale = 1.0 - u.sum()
-    return Z.T @ u / scale, u / scale
+    if w_start is None or not np.all(np.isfinite(w_start)):
+        work = np.arange(P)
+    else:
+        work = np.sort(np.argsort(Z @ w_start)[: min(P, 2 * n)])
+    while True:
+        E = np.vstack([Z[work].T, np.ones(work.size)])
+        u = nnls(E, f, maxiter=50 * E.shape[1])[0]
+        scale = 1.0 - u.sum()
+        w = Z[work].T @ u / scale
+        margins = Z @ w
+        margins[work] = np.inf
+        violated = np.flatnonzero(margins < 1.0 - tol)
+        if violated.size == 0:
+            alpha = np.zeros(P)
+            alpha[work] = u / scale
+            return w, alpha
+        worst = violated[np.argsort(margins[violated])[:n]]
+        work = np.union1d(work, worst)

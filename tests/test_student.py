@@ -81,6 +81,10 @@ def test_scipy_nnls_fallback_is_exact_too():
     ref = fit_max_margin(d.Z)
     assert ref.method == "active-set"
     assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
+    # seeded with a poor guess (the Hebbian direction) the working-set variant must grow to the same answer
+    w_ws, alpha_ws = _max_margin_scipy_nnls(d.Z, d.Z.sum(axis=0))
+    assert kkt_residual(d.Z, w_ws, alpha_ws) < 1e-9
+    assert (w_ws / np.linalg.norm(w_ws)) @ ref.direction >= 1 - 1e-12
 
 
 def test_hard_pruned_case_that_needs_the_fallback_still_converges():
