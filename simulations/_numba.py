@@ -169,7 +169,7 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
     u = np.zeros(kmax + 1)  # NNLS variables of the passive set, in factor order
     passive = np.empty(kmax + 1, dtype=np.int64)  # example index, in factor order
     slot = np.empty(kmax + 1, dtype=np.int64)  # row of Zs holding that example
-    Zs = np.zeros((kmax + 1, n))  # passive rows by slot; free slots are zero
+    Zs = np.empty((kmax + 1, n))  # passive rows by slot (rows stay put while the factor order changes)
     free = np.arange(kmax + 1)[::-1].copy()  # stack of free slots
     n_free = kmax + 1
     k = 0
@@ -261,7 +261,6 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
                 while i < k:
                     if u[i] <= 0.0 or (s[i] <= 0.0 and u[i] <= 1e-14 * abs(s[i])):
                         is_passive[passive[i]] = False
-                        Zs[slot[i]] = 0.0
                         free[n_free] = slot[i]
                         n_free += 1
                         k = _delete(U, slot, passive, u, y, k, i)
