@@ -139,3 +139,27 @@ def test_partial_pricing_changes_the_path_not_the_solution(n_cand, refresh):
     assert fit.converged and fit.method == "active-set"
     assert fit.direction @ ref.direction >= 1 - 1e-12
     assert fit.margin == pytest.approx(ref.margin, rel=1e-10)
+
+
+def test_agrees_with_scipy_nnls_across_shapes_and_pruning():
+    """120 problems: N from 2 to 80, P from 1 to 640, hard/easy pruning, probe angles 0/10/45 degrees.
+    The reference is the least-distance NNLS of scipy (a different, QR-based implementation)."""
+    from simulations.student import _max_margin_scipy_nnls
+
+    rng = np.random.default_rng(0)
+    checked = 0
+    for trial in range(120):
+        n = int(rng.choice([2, 3, 5, 10, 30, 80]))
+        alpha, f = float(rng.choice([0.1, 0.5, 1, 2, 4, 8])), float(rng.choice([1.0, 0.5, 0.1, 0.02]))
+        keep, theta = str(rng.choice(["hard", "easy"])), float(rng.choice([0.0, 10.0, 45.0]))
+        try:
+            d = sample_pruned(n, alpha, f, keep, theta, seed=trial)
+        except ValueError:  # fewer than one kept example
+            continue
+        ours = fit_max_margin(d.Z)
+        w_ref, _ = _max_margin_scipy_nnls(d.Z)
+        assert ours.converged
+        assert ours.direction @ w_ref / np.linalg.norm(w_ref) >= 1 - 1e-9, (n, alpha, f, keep, theta, trial)
+        assert ours.margin * np.linalg.norm(w_ref) == pytest.approx(1.0, abs=1e-7)
+        checked += 1
+    assert checked >= 100
