@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import optimize
 
 from theory.model import Params
+from theory.nested import NoMaximumError, kappa_root, maximise_margin
 from theory.saddle import (
     Problem,
     chi_from_v,
     free_energy_terms,
-    moments,
     residual,
     residual_and_jacobian,
     v_from_chi,
@@ -102,66 +102,35 @@ def error_from_angles(chi: float, beta: float, theta: float) -> float:
     return 2.0 * math.asin(math.sqrt(min(1.0, 0.5 * one_minus_r))) / math.pi
 
 
-def _kappa_root(problem: Problem, chi: float, beta: float) -> float:
-    """kappa*(chi, beta): the root of F = 0 at a fixed direction (F increases with kappa)."""
-    sigma = math.sin(chi)
-
-    def scaled_f(k: float) -> float:
-        return problem.params.alpha_prune * moments(problem, chi, beta, k * sigma)[0] / sigma**2 - 1.0
-
-    lo, hi = -1.0, 1.0
-    while scaled_f(lo) > 0.0:
-        lo *= 4.0
-        if lo < -1e8:
-            raise RuntimeError("no bracket for kappa")
-    while scaled_f(hi) < 0.0:
-        hi *= 4.0
-        if hi > 1e8:
-            raise RuntimeError("no bracket for kappa")
-    return sigma * optimize.brentq(scaled_f, lo, hi, xtol=1e-14, rtol=1e-14)
-
-
 def _start(problem: Problem, chi: float, beta: float) -> np.ndarray:
-    kappa = _kappa_root(problem, chi, beta)
+    """The unknowns q = (v, [beta,] k) at the direction (chi, beta) with its own margin kappa*(chi, beta)."""
+    kappa = kappa_root(problem, chi, beta)
     q = [v_from_chi(chi), kappa / math.sin(chi)]
     if problem.n_unknowns == 3:
         q.insert(1, beta)
     return np.array(q)
 
 
-def _guesses(problem: Problem) -> Iterable[np.ndarray]:
+def _first_guess(problem: Problem) -> tuple[float, float]:
+    """A physical guess of the direction (chi, beta): the student along the teacher (beta = theta) with
+    the pool's error (hard windows inherit it) or the budget's (easy windows are limited by it)."""
     p = problem.params
-    pool, budget = 0.5 / (1.0 + p.alpha_total), 0.5 / (1.0 + p.alpha_prune)
-    # hard windows inherit the pool's error, easy ones are limited by the budget
-    first = (pool, budget) if p.keep == "hard" else (budget, pool)
-    # in-plane direction: along the teacher, or (easy windows of a large pool) along the probe
-    betas = (problem.theta,) if problem.n_unknowns == 2 else (problem.theta, 0.0, 0.5 * problem.theta)
-    for beta0 in betas:
-        for eps0 in (*first, 0.45, 0.1):
-            yield _start(problem, math.pi * eps0, beta0)
+    eps0 = 0.5 / (1.0 + (p.alpha_total if p.keep == "hard" else p.alpha_prune))
+    return math.pi * eps0, problem.theta
 
 
-def _bracketing_fallback(problem: Problem) -> np.ndarray:
-    """Maximise kappa*(chi, beta) by nested bounded Brent searches in v and beta."""
-
-    def best_over_v(beta: float) -> tuple[float, float]:
-        res = optimize.minimize_scalar(
-            lambda v: -_kappa_root(problem, chi_from_v(v), beta),
-            bounds=(-45.0, 0.0), method="bounded", options={"xatol": 1e-10},
-        )
-        return float(res.x), -float(res.fun)
-
-    if problem.n_unknowns == 2:
-        v, _ = best_over_v(0.0)
-        return _start(problem, chi_from_v(v), 0.0)
-    theta = problem.theta
-    res = optimize.minimize_scalar(
-        lambda b: -best_over_v(b)[1], bounds=(theta - 0.5 * math.pi, 0.5 * math.pi),
-        method="bounded", options={"xatol": 1e-10},
-    )
-    beta = float(res.x)
-    v, _ = best_over_v(beta)
-    return _start(problem, chi_from_v(v), beta)
+def _nested(problem: Problem, chi0: float, beta0: float) -> np.ndarray:
+    """The maximum of kappa* over directions (:func:`theory.nested.maximise_margin`) as unknowns q."""
+    best = maximise_margin(problem, v_from_chi(chi0), beta0)
+    v, beta = best.v, best.beta
+    turns = round((beta - problem.theta) / math.pi)  # the same line of c, beta in (theta - pi/2, theta + pi/2]
+    if turns % 2:
+        v = -v  # beta + pi with chi -> pi - chi is the same direction
+    beta -= turns * math.pi
+    q = [v, best.kappa / math.sin(chi_from_v(v))]
+    if problem.n_unknowns == 3:
+        q.insert(1, beta)
+    return np.array(q)
 
 
 def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict):
@@ -172,10 +141,16 @@ def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict):
             residual_and_jacobian, q0, args=(problem,), jac=True, method=method, options=opts
         )
     q = np.asarray(sol.x, dtype=float)
+    return q, _max_residual(problem, q), int(sol.nfev)
+
+
+def _max_residual(problem: Problem, q: np.ndarray) -> float:
+    """Largest scaled residual at q (inf when q or the residual is not finite)."""
     if not np.all(np.isfinite(q)):
-        return q, math.inf, int(sol.nfev)
-    r = residual(q, problem)
-    return q, float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else math.inf, int(sol.nfev)
+        return math.inf
+    with np.errstate(all="ignore"):
+        r = residual(q, problem)
+    return float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else math.inf
 
 
 def _second_order_ok(problem: Problem, q: np.ndarray) -> bool:
@@ -225,38 +200,52 @@ def solve_saddle(
     n = problem.n_unknowns
     nfev = 0
     best: tuple[np.ndarray, float] | None = None
+    chi0, beta0 = _first_guess(problem)
 
-    def attempts() -> Iterable[np.ndarray]:
-        if x0 is not None:
-            q = np.asarray(x0, dtype=float)
-            if q.shape == (n,) and np.all(np.isfinite(q)):
-                yield q
-        try:
-            yield from _guesses(problem)
-        except RuntimeError:
-            return
-
-    fallback = False
-    accepted = None
-    for q0 in attempts():
-        q, res, k = _newton(problem, q0, method, options)
-        nfev += k
+    def consider(q: np.ndarray, res: float) -> bool:
+        nonlocal best
         if res < tol and _second_order_ok(problem, q):
-            accepted = (q, res)
-            break
+            return True
         if best is None or res < best[1]:
             best = (q, res)
-    if accepted is None:
-        fallback = True
-        try:
-            q, res, k = _newton(problem, _bracketing_fallback(problem), method, options)
+        return False
+
+    # 1. Newton (hybr) from the warm start, else from the physical guess: fast where it converges
+    starts = []
+    if x0 is not None:
+        q = np.asarray(x0, dtype=float)
+        if q.shape == (n,) and np.all(np.isfinite(q)):
+            starts.append(q)
+    accepted = None
+    fallback = False
+    try:
+        if not starts:
+            starts.append(_start(problem, chi0, beta0))
+        for q0 in starts:
+            q, res, k = _newton(problem, q0, method, options)
             nfev += k
-            if res < tol and _second_order_ok(problem, q):
+            if consider(q, res):
                 accepted = (q, res)
-            elif best is None or res < best[1]:
-                best = (q, res)
-        except RuntimeError:
-            pass
+                break
+        if accepted is None:
+            # 2. the nested maximisation of kappa* over directions: one maximum, reached from any start
+            fallback = True
+            if x0 is not None and starts:  # start the searches from the neighbour's direction
+                chi0 = chi_from_v(float(starts[0][0]))
+                beta0 = float(starts[0][1]) if n == 3 else 0.0
+            q = _nested(problem, chi0, beta0)
+            res = _max_residual(problem, q)
+            if consider(q, res):
+                accepted = (q, res)
+            else:  # polish the nested answer by Newton
+                q, res, k = _newton(problem, q, method, options)
+                nfev += k
+                if consider(q, res):
+                    accepted = (q, res)
+    except NoMaximumError as exc:
+        raise ValueError(f"{params}: {exc}") from None
+    except RuntimeError:  # a search hit its iteration limit: reported below as not converged
+        pass
     if accepted is not None:
         (q, res), status = accepted, 0
     elif best is not None and np.all(np.isfinite(best[0])):
