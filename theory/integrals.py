@@ -90,15 +90,16 @@ def g_sigma(u, sigma):
 
 
 @njit(cache=True)
-def _truncated_normal_moments(lo: float, hi: float):
+def _truncated_normal_moments(lo: float, hi: float, half: float):
     """(int phi, int n phi, int n^2 phi) over n in [lo, hi] (lo < hi, edges may be infinite).
 
+    ``half`` is the half-width (hi - lo) / 2, passed separately so that a narrow strip keeps its exact
+    width (hi - lo computed from two O(1) edges would lose digits when the width is ~1e-9).
     Wide intervals use the closed forms Phi(hi) - Phi(lo), phi(lo) - phi(hi),
     M0 + lo phi(lo) - hi phi(hi) (upper-tail form when lo > 0 to avoid cancellation); intervals
-    narrower than 0.5 use 12-point Gauss-Legendre, exact to rounding there.
+    narrower than 0.5 use 12-point Gauss-Legendre about the midpoint, exact to rounding there.
     """
-    if hi - lo < 0.5:
-        half = 0.5 * (hi - lo)
+    if half < 0.25:
         mid = 0.5 * (hi + lo)
         m0 = 0.0
         m1 = 0.0
@@ -218,32 +219,44 @@ def window_moments(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w, max_
     if m_hi <= -M_MAX:
         return acc
     brk = _breakpoints(theta, beta, r, sigma, kappa, windows, m_hi)
+    # nodes are placed in y = m - m_star with m_star = kappa / r, where g's argument u = kappa - r m
+    # vanishes, and u = kappa_off - r y: no cancellation when u << kappa (sigma -> 0), so the
+    # moments stay smooth in kappa to rounding (the rounding of m_star is one constant shift).
+    m_star = kappa / r if r > 0.0 and abs(kappa) < 2.0 * M_MAX * r else 0.0
+    kappa_off = kappa - r * m_star
     for p in range(brk.size - 1):
-        lo, hi = brk[p], brk[p + 1]
+        lo, hi = brk[p] - m_star, brk[p + 1] - m_star
+        if not hi > lo:  # distinct breaks in m that round together in y
+            continue
         n_sub = int(math.ceil((hi - lo) / max_width))
         h = (hi - lo) / n_sub
         for s in range(n_sub):
             left = lo + s * h
             for i in range(gl_x.size):
-                m = left + 0.5 * h * (gl_x[i] + 1.0)
+                y = left + 0.5 * h * (gl_x[i] + 1.0)
+                m = m_star + y
                 weight = norm * 0.5 * h * gl_w[i] * normal_pdf(m)
                 n0 = 0.0
                 n1 = 0.0
                 n2 = 0.0
                 for j in range(windows.shape[0]):
-                    nlo, nhi = _clip_halfline(-math.inf, math.inf, a, b * m)
+                    tlo, thi = _clip_halfline(-math.inf, math.inf, a, b * m)  # t > 0
+                    nlo, nhi = tlo, thi
                     if math.isfinite(windows[j, 0]):
                         nlo, nhi = _clip_halfline(nlo, nhi, -sb, cb * m - windows[j, 0])
                     if math.isfinite(windows[j, 1]):
                         nlo, nhi = _clip_halfline(nlo, nhi, sb, windows[j, 1] - cb * m)
                     if nlo < nhi:
-                        q0, q1, q2 = _truncated_normal_moments(nlo, nhi)
+                        half = 0.5 * (nhi - nlo)
+                        if sb != 0.0 and nlo > tlo and nhi < thi:  # a whole strip: its width is exact
+                            half = 0.5 * (windows[j, 1] - windows[j, 0]) / abs(sb)
+                        q0, q1, q2 = _truncated_normal_moments(nlo, nhi, half)
                         n0 += q0
                         n1 += q1
                         n2 += q2
                 if n0 == 0.0 and n1 == 0.0:
                     continue
-                gv, gu, gs, guu, gus, gss = g_and_derivatives(kappa - r * m, sigma)
+                gv, gu, gs, guu, gus, gss = g_and_derivatives(kappa_off - r * y, sigma)
                 w0 = weight * n0
                 w1 = weight * n1
                 w2 = weight * n2

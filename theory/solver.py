@@ -32,13 +32,13 @@ from theory.saddle import (
     Problem,
     chi_from_v,
     free_energy_terms,
-    residual,
     residual_and_jacobian,
     v_from_chi,
 )
 
 METHODS = ("hybr", "lm")
 DEFAULT_TOL = 1e-10
+ROUNDING_FLOOR_FACTOR = 64.0  # a residual within 64 roundings of the unknowns counts as zero
 _STATUS_MESSAGES = {
     0: "converged",
     1: "residual above tolerance",
@@ -133,7 +133,7 @@ def _nested(problem: Problem, chi0: float, beta0: float) -> np.ndarray:
     return np.array(q)
 
 
-def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict):
+def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict, tol: float):
     opts = {"xtol": 1e-13} if method == "hybr" else {"xtol": 1e-15, "ftol": 1e-15}
     opts.update(options)
     with np.errstate(all="ignore"):
@@ -141,16 +141,27 @@ def _newton(problem: Problem, q0: np.ndarray, method: str, options: dict):
             residual_and_jacobian, q0, args=(problem,), jac=True, method=method, options=opts
         )
     q = np.asarray(sol.x, dtype=float)
-    return q, _max_residual(problem, q), int(sol.nfev)
+    return q, *_max_residual(problem, q, tol), int(sol.nfev)
 
 
-def _max_residual(problem: Problem, q: np.ndarray) -> float:
-    """Largest scaled residual at q (inf when q or the residual is not finite)."""
+def _max_residual(problem: Problem, q: np.ndarray, tol: float) -> tuple[float, bool]:
+    """(largest scaled residual, whether every residual is below max(tol, its rounding floor)) at q.
+
+    The floor is the largest change of a residual that rounding the unknowns alone can cause,
+    max_i sum_j |dr_i/dq_j| max(|q_j|, 1) u (u = 2.2e-16; the componentwise backward error of Oettli
+    and Prager, with the angles v and beta rounded on their natural scale 1), times
+    ``ROUNDING_FLOOR_FACTOR``. Where it exceeds tol no representable q can do better
+    (easy windows of huge pools, where the margin is pinned to the window edge and k = kappa / sigma
+    ~ 1e7), so a point is accepted when the residual is below max(tol, floor).
+    """
     if not np.all(np.isfinite(q)):
-        return math.inf
+        return math.inf, False
     with np.errstate(all="ignore"):
-        r = residual(q, problem)
-    return float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else math.inf
+        r, jac = residual_and_jacobian(q, problem)
+    if not (np.all(np.isfinite(r)) and np.all(np.isfinite(jac))):
+        return math.inf, False
+    floor = ROUNDING_FLOOR_FACTOR * np.finfo(float).eps * (np.abs(jac) @ np.maximum(np.abs(q), 1.0))
+    return float(np.max(np.abs(r))), bool(np.all(np.abs(r) < np.maximum(tol, floor)))
 
 
 def _second_order_ok(problem: Problem, q: np.ndarray) -> bool:
@@ -200,14 +211,15 @@ def solve_saddle(
     n = problem.n_unknowns
     nfev = 0
     best: tuple[np.ndarray, float] | None = None
+    best_small = False
     chi0, beta0 = _first_guess(problem)
 
-    def consider(q: np.ndarray, res: float) -> bool:
-        nonlocal best
-        if res < tol and _second_order_ok(problem, q):
+    def consider(q: np.ndarray, res: float, small: bool) -> bool:
+        nonlocal best, best_small
+        if small and _second_order_ok(problem, q):
             return True
         if best is None or res < best[1]:
-            best = (q, res)
+            best, best_small = (q, res), small
         return False
 
     # 1. Newton (hybr) from the warm start, else from the physical guess: fast where it converges
@@ -222,9 +234,9 @@ def solve_saddle(
         if not starts:
             starts.append(_start(problem, chi0, beta0))
         for q0 in starts:
-            q, res, k = _newton(problem, q0, method, options)
+            q, res, small, k = _newton(problem, q0, method, options, tol)
             nfev += k
-            if consider(q, res):
+            if consider(q, res, small):
                 accepted = (q, res)
                 break
         if accepted is None:
@@ -234,13 +246,13 @@ def solve_saddle(
                 chi0 = chi_from_v(float(starts[0][0]))
                 beta0 = float(starts[0][1]) if n == 3 else 0.0
             q = _nested(problem, chi0, beta0)
-            res = _max_residual(problem, q)
-            if consider(q, res):
+            res, small = _max_residual(problem, q, tol)
+            if consider(q, res, small):
                 accepted = (q, res)
             else:  # polish the nested answer by Newton
-                q, res, k = _newton(problem, q, method, options)
+                q, res, small, k = _newton(problem, q, method, options, tol)
                 nfev += k
-                if consider(q, res):
+                if consider(q, res, small):
                     accepted = (q, res)
     except NoMaximumError as exc:
         raise ValueError(f"{params}: {exc}") from None
@@ -250,7 +262,7 @@ def solve_saddle(
         (q, res), status = accepted, 0
     elif best is not None and np.all(np.isfinite(best[0])):
         q, res = best
-        status = 2 if res < tol else 1
+        status = 2 if best_small else 1
     else:  # no start could even be built: report the failure, never a number
         q, res, status = np.full(n, math.nan), math.inf, 1
     return _result(params, problem, q, res, status, nfev, method, fallback)
