@@ -24,11 +24,21 @@ from scipy import special
 KEEP_POLICIES = ("hard", "easy")
 
 
+# The budgets for which the saddle-point solver is tested to converge at every f in [1e-9, 1] and
+# theta in [0, 89.9] degrees (python -m benchmarks.convergence_map). Outside it the error leaves
+# what double precision resolves: eps = 1/2 - O(sqrt(alpha)) below, eps ~ 1/(2 alpha) ~ 1e-8 above.
+ALPHA_RANGE = (1e-6, 1e7)
+
+
 def validate_alpha(alpha: float, name: str = "alpha_prune") -> float:
-    """Return ``alpha`` as a float or raise ``ValueError`` unless it is finite and > 0."""
+    """Return ``alpha`` as a float or raise ``ValueError`` unless it is in ``ALPHA_RANGE``."""
     a = _as_float(alpha, name)
     if not a > 0 or not math.isfinite(a):
         raise ValueError(f"{name} must be a finite number > 0, got {alpha!r}")
+    lo, hi = ALPHA_RANGE
+    if not lo <= a <= hi:
+        raise ValueError(f"{name} must be in [{lo:g}, {hi:g}] (the range the saddle-point solver supports "
+                         f"in double precision), got {alpha!r}")
     return a
 
 
