@@ -191,8 +191,27 @@ def _breakpoints(theta, beta, r, sigma, kappa, windows, m_hi):
     return keep[:n]
 
 
+_ODD_MOMENTS = np.array([2, 3, 6, 7, 12, 13])  # the moments with one factor m or n
+
+
 @njit(cache=True)
 def window_moments(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w, max_width):
+    """Moments of g and its derivatives over the kept set; see :func:`_window_moments_rpos`.
+
+    A student with negative in-plane weight r < 0 along e_m is the student with weight -r along
+    -e_m (beta + pi), whose frame has (m, n) -> -(m, n): the moments odd in (m, n) change sign. The
+    quadrature itself only handles r >= 0, where its panels follow the edge of g at m = kappa / r.
+    """
+    if r >= 0.0:
+        return _window_moments_rpos(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w, max_width)
+    acc = _window_moments_rpos(theta, beta + math.pi, -r, sigma, kappa, windows, norm, gl_x, gl_w, max_width)
+    for i in _ODD_MOMENTS:
+        acc[i] = -acc[i]
+    return acc
+
+
+@njit(cache=True)
+def _window_moments_rpos(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w, max_width):
     """Moments of g and its derivatives over the kept set (expectation E_K, t > 0 doubled).
 
     Parameters

@@ -1,19 +1,21 @@
-"""Solve the saddle-point equations: Newton-type root finding with a bracketing fallback.
+"""Solve the saddle-point equations: Newton from a warm start or a guess, else the nested maximisation.
 
-Primary method: ``scipy.optimize.root(method="hybr")`` (MINPACK's Powell hybrid method) on the
-scaled residuals of :mod:`theory.saddle` with their analytic Jacobian, ``xtol`` = 1e-13 relative.
-Starting points: a warm start ``x0`` when given (continuation), then a few physical guesses for the
-error (eps ~ 1/(2 alpha_tot), eps ~ 1/(2 alpha_prune), ...) each completed by the margin kappa that
-makes F = 0 (``scipy.optimize.brentq`` on the monotone map kappa -> F).
+1. Newton: ``scipy.optimize.root(method="hybr")`` (MINPACK's Powell hybrid method) on the scaled
+   residuals of :mod:`theory.saddle` with their analytic Jacobian, ``xtol`` = 1e-13 relative, from the
+   warm start ``x0`` when given (continuation) or else from one physical guess (student along the
+   teacher with the pool's or the budget's error, its margin kappa*(direction) from F = 0).
+2. When that is not accepted: the nested maximisation of :mod:`theory.nested` — kappa*(direction),
+   the root of F = 0 at a fixed direction, maximised over directions by safeguarded Newton searches
+   that go uphill. kappa* has a single maximum over directions (convexity, see that module), so this
+   converges from any start; its answer is accepted directly or after a Newton polish.
 
-Fallback when no start converges: the max-margin student maximises kappa*(direction), the root of
-F = 0 at fixed direction. It is found by nested bounded Brent maximisation over the angles
-(``scipy.optimize.minimize_scalar(method="bounded")``) with ``brentq`` inside, then polished by hybr.
-
-A solution is accepted when the largest scaled residual is below ``tol`` (default 1e-10), F is
+A solution is accepted when every scaled residual is below max(tol, its rounding floor) (default tol
+1e-10; the floor is what rounding the unknowns alone can cause, see :func:`_max_residual`), F is
 increasing in kappa and F is at a minimum over directions (the Hessian in the angles is positive
 definite). Otherwise ``success`` is False and ``message`` says why; the numbers are still returned
-with their residual so that the caller sees what failed.
+with their residual so that the caller sees what failed. The domain where every point is measured to
+converge is alpha_prune in ``ALPHA_RANGE``, f in [1e-9, 1], theta in [0, 89.9] degrees
+(``python -m benchmarks.convergence_map``).
 """
 
 from __future__ import annotations
