@@ -61,7 +61,7 @@ class SaddleResult:
     success : True when the residual is below ``tol`` and the solution is a max-margin one.
     status : 0 converged, 1 residual above tolerance, 2 second-order condition fails.
     message : the status in words; residual : largest scaled residual; nit : function evaluations.
-    method : root finder used; fallback : True when the bracketing fallback was needed.
+    method : root finder used; fallback : True when the nested maximisation (theory.nested) was needed.
     q : the solver's unknowns (v, [beta,] k), a warm start for a neighbouring point.
     """
 
