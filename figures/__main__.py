@@ -8,7 +8,7 @@ from pathlib import Path
 
 from figures import fig1_perfect_probe, fig2_noisy_probe
 from figures.common import DATA_DIR
-from theory.cli import ArgumentParser, run_cli
+from pruning_cli import ArgumentParser, run_cli
 
 FIGURES = (fig1_perfect_probe, fig2_noisy_probe)
 

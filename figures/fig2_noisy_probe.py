@@ -60,7 +60,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
         fmin_alphas = tuple(np.geomspace(4, 100, 6 if not quick else 3))
         out["fmin_thetas"] = np.array(fmin_thetas)
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            out["fmin"] = np.array([r["f_min"] for r in pool.map(_fmin_job, [(t, fmin_alphas) for t in fmin_thetas])])
+            out["fmin"] = np.array([r.f_min for r in pool.map(_fmin_job, [(t, fmin_alphas) for t in fmin_thetas])])
         info_alphas = frontier_alphas[1:-1]
         out["info_alphas"] = info_alphas
         out["info_random"] = np.array([information_per_example(lambda a: solve_saddle(Params(a)).eps, a)

@@ -7,6 +7,7 @@ atan2(|J - R T|, R) / pi so that tiny errors keep their relative precision.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -19,7 +20,19 @@ def generalization_error(direction: np.ndarray, teacher: np.ndarray) -> float:
     return math.atan2(perp, overlap) / math.pi
 
 
-def order_parameters(direction: np.ndarray, teacher: np.ndarray, probe: np.ndarray) -> dict:
-    """{'R', 'rho', 'eps'} of the unit student ``direction`` against teacher and probe."""
+@dataclass(frozen=True)
+class OrderParameters:
+    """R = J.T, rho = J.J_p of the unit student J, and eps = arccos(R) / pi."""
+
+    R: float
+    rho: float
+    eps: float
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+def order_parameters(direction: np.ndarray, teacher: np.ndarray, probe: np.ndarray) -> OrderParameters:
+    """The order parameters of the unit student ``direction`` against teacher and probe."""
     j = direction / np.linalg.norm(direction)
-    return {"R": float(j @ teacher), "rho": float(j @ probe), "eps": generalization_error(j, teacher)}
+    return OrderParameters(float(j @ teacher), float(j @ probe), generalization_error(j, teacher))

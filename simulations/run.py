@@ -9,8 +9,8 @@ import math
 import os
 from collections.abc import Sequence
 
+from pruning_cli import ArgumentParser, format_records, run_cli
 from simulations.runner import BACKENDS, extrapolate, simulate
-from theory.cli import FORMATS, ArgumentParser, format_records, run_cli
 from theory.model import KEEP_POLICIES, Params
 from theory.solver import solve_saddle
 
@@ -22,6 +22,8 @@ def build_parser() -> ArgumentParser:
         "teacher, keep the f P hardest or easiest by probe margin, train the max-margin student and "
         "average its test error arccos(R)/pi over seeds. With several N, also extrapolate "
         "eps_N = eps_inf + c/N and compare with the replica theory.",
+        examples=("python -m simulations.run --alpha-prune 2 -f 0.2 --keep hard --n 100 200 400 --seeds 20",
+                  "python -m simulations.run --alpha-prune 4 -f 0.3 --keep easy --theta 10 --format json"),
     )
     p.add_argument("--alpha-prune", type=float, required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (> 0)")
@@ -29,15 +31,14 @@ def build_parser() -> ArgumentParser:
                    help="fraction f in (0, 1] of the pool that is kept")
     p.add_argument("--keep", choices=KEEP_POLICIES, required=True,
                    help="keep the hardest (smallest |probe margin|) or easiest examples")
-    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, required=True, metavar="DEG",
-                   help="angle between probe and teacher in degrees, in [0, 90)")
+    p.add_probe_angle()
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed; seed i at dimension N uses rng([seed, N, i])")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
                    help="numba: exact active-set SVM per seed; jax: batched interior point over seeds")
     p.add_argument("--workers", type=int, default=1, help="processes running seeds in parallel")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_format()
     return p
 
 

@@ -63,7 +63,7 @@ def _one_seed(params: Params, n: int, seed: int, index: int) -> tuple[float, flo
     data = sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep, params.probe_angle_deg,
                          seed=[seed, n, index])
     fit = fit_max_margin(data.Z)
-    return order_parameters(fit.direction, data.teacher, data.probe)["eps"], fit.margin
+    return order_parameters(fit.direction, data.teacher, data.probe).eps, fit.margin
 
 
 def run_chunk(unit) -> list[tuple[float, float]]:
@@ -75,7 +75,7 @@ def run_chunk(unit) -> list[tuple[float, float]]:
         datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep,
                                params.probe_angle_deg, seed=[seed, n, i]) for i in indices]
         fits = max_margin_batch(np.stack([d.Z for d in datas]))
-        return [(order_parameters(w, d.teacher, d.probe)["eps"], 1.0 / float(np.linalg.norm(w)))
+        return [(order_parameters(w, d.teacher, d.probe).eps, 1.0 / float(np.linalg.norm(w)))
                 for w, d in zip(fits.w, datas)]
     return [_one_seed(params, n, seed, i) for i in indices]
 
@@ -132,7 +132,7 @@ def simulate(
     values: list[tuple[float, float]] = []
     bar = None
     if show_progress:
-        from theory.cli import progress
+        from pruning_cli import progress
 
         bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
     if workers > 1 and len(chunks) > 1:
@@ -173,13 +173,24 @@ def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:
 SCALING_NS = (100, 200, 400, 800, 1600)
 
 
-def scaling_study(params: Params, seeds: int = 20, ns: Sequence[int] = SCALING_NS, *, seed: int = 0,
-                  backend: str = "numba", workers: int = 1) -> dict:
-    """Finite-size study of one point: simulate at every N in ``ns`` and extrapolate eps_N = eps_inf + c/N.
+@dataclass(frozen=True)
+class ScalingStudy:
+    """One point simulated at several N: the per-N results and eps_inf +- eps_inf_err from
+    eps_N = eps_inf + c / N."""
 
-    Returns {'results': [SimResult per N], 'eps_inf': ..., 'eps_inf_err': ...}.
-    """
-    results = [simulate(params, n, seeds, seed=seed, backend=backend, workers=workers, show_progress=True)
-               for n in ns]
+    results: tuple
+    eps_inf: float
+    eps_inf_err: float
+
+    def record(self) -> list[dict]:
+        """One tidy record per N, each carrying the extrapolation."""
+        return [{**r.record(), "eps_inf": self.eps_inf, "eps_inf_err": self.eps_inf_err} for r in self.results]
+
+
+def scaling_study(params: Params, seeds: int = 20, ns: Sequence[int] = SCALING_NS, *, seed: int = 0,
+                  backend: str = "numba", workers: int = 1) -> ScalingStudy:
+    """Finite-size study of one point: simulate at every N in ``ns`` and extrapolate eps_N = eps_inf + c/N."""
+    results = tuple(simulate(params, n, seeds, seed=seed, backend=backend, workers=workers, show_progress=True)
+                    for n in ns)
     eps_inf, err = extrapolate(results)
-    return {"results": results, "eps_inf": eps_inf, "eps_inf_err": err}
+    return ScalingStudy(results, eps_inf, err)

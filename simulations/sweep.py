@@ -17,9 +17,9 @@ import os
 import time
 from collections.abc import Sequence
 
+from pruning_cli import ArgumentParser, format_records, progress, run_cli, writable_directory
 from simulations.runner import BACKENDS, run_chunk, summarize, work_units
 from simulations.store import CHUNK_FIELDS, ResultStore, point_key
-from theory.cli import FORMATS, ArgumentParser, format_records, progress, run_cli
 from theory.model import KEEP_POLICIES, Params
 from theory.solver import solve_saddle
 
@@ -107,14 +107,17 @@ def connect(cluster: str | None, scheduler: str | None):
 
 
 def build_parser() -> ArgumentParser:
-    p = ArgumentParser(prog="python -m simulations.sweep",
-                       description="Resumable Monte Carlo sweep over a grid of (alpha_prune, f, keep, theta, N).")
+    p = ArgumentParser(
+        prog="python -m simulations.sweep",
+        description="Resumable Monte Carlo sweep over a grid of (alpha_prune, f, keep, theta, N).",
+        examples=("python -m simulations.sweep --alpha-prune 1 2 4 -f 0.2 1 --keep both --store results/",
+                  "python -m simulations.sweep --alpha-prune 2 -f 0.2 --keep hard --theta 0 10 --n 100 200 "
+                  "--seeds 10 --store results/ --cluster local --format csv"))
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A", help="budgets alpha_prune > 0")
     p.add_argument("-f", "--keep-fraction", type=float, nargs="+", required=True, metavar="F",
                    help="keep fractions in (0, 1]")
     p.add_argument("--keep", choices=(*KEEP_POLICIES, "both"), required=True, help="pruning policy")
-    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, nargs="+", default=[0.0],
-                   metavar="DEG", help="probe angles in degrees, in [0, 90)")
+    p.add_probe_angle(multiple=True)
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimensions N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="data sets per point (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
@@ -124,7 +127,7 @@ def build_parser() -> ArgumentParser:
                    help="run work units on a dask LocalCluster sized to this machine")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run work units on an existing dask cluster (dask scheduler / dask worker)")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_format()
     return p
 
 
@@ -136,10 +139,11 @@ def _main(argv) -> int:
         if n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n}")
     keeps = KEEP_POLICIES if args.keep == "both" else (args.keep,)
+    store = ResultStore(writable_directory(args.store, "result store"))
     client = connect(args.cluster, args.scheduler)
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
-                           ResultStore(args.store), seed=args.seed, backend=args.backend, show_progress=True,
+                           store, seed=args.seed, backend=args.backend, show_progress=True,
                            client=client)
     finally:
         if client is not None:

@@ -91,9 +91,9 @@ def test_information_and_scaling_fits():
     np.testing.assert_allclose(np.array(info) * [20.0, 40.0, 80.0], info[0] * 20.0, rtol=0.05)
     alphas = np.geomspace(10, 100, 6)
     fits = fit_scaling(alphas, [random_eps(a) for a in alphas])
-    assert fits["better"] == "power" and fits["exponent"] == pytest.approx(1.0, abs=0.05)
+    assert fits.better == "power" and fits.exponent == pytest.approx(1.0, abs=0.05)
     exp_fit = fit_scaling(alphas, np.exp(-0.3 * alphas))
-    assert exp_fit["better"] == "exponential" and exp_fit["rate"] == pytest.approx(0.3, rel=1e-9)
+    assert exp_fit.better == "exponential" and exp_fit.rate == pytest.approx(0.3, rel=1e-9)
 
 
 def test_cli_records_and_bad_input(capsys):
@@ -102,7 +102,7 @@ def test_cli_records_and_bad_input(capsys):
 
     rec = json.loads(capsys.readouterr().out)[0]
     assert set(rec) == {"alpha_prune", "probe_angle_deg", "eps_frontier", "f_opt", "keep_opt", "at_floor",
-                        "eps_random"}
+                        "eps_random", "min_keep_fraction", "n_unconverged"}
     with pytest.raises(SystemExit) as exc:
         main(["--alpha-prune", "4", "--min-keep-fraction", "0"])
     assert exc.value.code == 2
@@ -114,8 +114,8 @@ def test_best_for_pool_against_a_dense_scan():
     from theory.frontier import best_for_pool
 
     best = best_for_pool(2.0, 0.0)
-    assert best["keep_opt"] == "easy" and not best["at_floor"]
-    assert best["eps"] < 0.97 * solve_saddle(Params(2.0)).eps
+    assert best.keep_opt == "easy" and not best.at_floor
+    assert best.eps < 0.97 * solve_saddle(Params(2.0)).eps
     scan = min(solve_saddle(Params(2.0 * f, f, keep)).eps
                for f in np.linspace(0.3, 1.0, 141) for keep in ("hard", "easy"))
-    assert best["eps"] <= scan * (1 + 1e-9) and best["eps"] == pytest.approx(scan, rel=1e-4)
+    assert best.eps <= scan * (1 + 1e-9) and best.eps == pytest.approx(scan, rel=1e-4)

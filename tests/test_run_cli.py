@@ -57,5 +57,6 @@ def test_scaling_study_extrapolates():
 
     params = Params(1.0, 0.5, "easy", 0.0)
     study = scaling_study(params, seeds=12, ns=(50, 100, 200))
-    assert [r.n for r in study["results"]] == [50, 100, 200]
-    assert abs(study["eps_inf"] - solve_saddle(params).eps) < 4 * study["eps_inf_err"]
+    assert [r.n for r in study.results] == [50, 100, 200]
+    assert abs(study.eps_inf - solve_saddle(params).eps) < 4 * study.eps_inf_err
+    assert [rec["n"] for rec in study.record()] == [50, 100, 200]

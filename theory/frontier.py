@@ -139,17 +139,31 @@ def frontier_point(
     return FrontierPoint(alpha, theta, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
 
 
-def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
-                  min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> dict:
-    """For a pool alpha_total: the policy and f in [min_keep_fraction, 1] with the lowest error.
+@dataclass(frozen=True)
+class PoolChoice:
+    """The best pruning of a given pool alpha_total: eps at f_opt and keep_opt, alpha_prune = f_opt alpha_total;
+    at_floor when f_opt is the lower bound min_keep_fraction."""
 
-    Returns {'eps', 'f_opt', 'keep_opt', 'at_floor', 'alpha_prune'} (alpha_prune = f_opt alpha_total).
-    """
+    alpha_total: float
+    probe_angle_deg: float
+    eps: float
+    f_opt: float
+    keep_opt: str
+    at_floor: bool
+    alpha_prune: float
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
+                  min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> PoolChoice:
+    """For a pool alpha_total: the policy and f in [min_keep_fraction, 1] with the lowest error."""
     total = validate_alpha(alpha_total, "alpha_total")
     theta = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, theta, f_floor, KEEP_POLICIES)
-    return {"eps": eps, "f_opt": f_opt, "keep_opt": keep_opt, "at_floor": at_floor, "alpha_prune": f_opt * total}
+    return PoolChoice(total, theta, eps, f_opt, keep_opt, at_floor, f_opt * total)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
@@ -208,22 +222,38 @@ def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
     raise ValueError(f"no easy-to-hard crossover for f={f} in alpha_total {alpha_total_range}")
 
 
-def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
-          min_keep_fraction: float = 1e-6) -> dict:
-    """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune.
+@dataclass(frozen=True)
+class KeepFractionFloor:
+    """The smallest optimal keep fraction of a noisy probe on a grid of budgets.
 
-    Returns {'f_min', 'alpha_at_min', 'saturated', 'f_opt'}: the smallest f_opt on the grid, where it
-    occurs, and whether it is interior to the grid (``saturated`` False means f_opt was still falling at
-    the largest alpha_prune).
+    f_min : the smallest f_opt on the grid; alpha_at_min : where it occurs; saturated : whether it is
+    interior to the grid (False: f_opt was still falling at the largest alpha_prune, f_min is an upper
+    bound); alpha_prunes, f_opt : the grid and f_opt on it.
     """
+
+    probe_angle_deg: float
+    f_min: float
+    alpha_at_min: float
+    saturated: bool
+    alpha_prunes: tuple
+    f_opt: tuple
+
+    def record(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k not in ("alpha_prunes", "f_opt")}
+
+
+def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
+          min_keep_fraction: float = 1e-6) -> KeepFractionFloor:
+    """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune (see
+    :class:`KeepFractionFloor`)."""
     theta = validate_probe_angle_deg(probe_angle_deg)
     if theta == 0.0:
         raise ValueError("f_min is defined for a noisy probe, probe_angle_deg > 0")
     points = [frontier_point(a, theta, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
     f_opts = np.array([p.f_opt for p in points])
     i = int(np.argmin(f_opts))
-    return {"f_min": float(f_opts[i]), "alpha_at_min": float(alpha_prunes[i]),
-            "saturated": i < len(points) - 1, "f_opt": f_opts.tolist()}
+    return KeepFractionFloor(theta, float(f_opts[i]), float(alpha_prunes[i]), i < len(points) - 1,
+                             tuple(float(a) for a in alpha_prunes), tuple(f_opts.tolist()))
 
 
 def information_per_example(eps_of_alpha: Callable[[float], float], alpha_prune: float,
@@ -242,11 +272,23 @@ def local_exponent(alphas: Sequence[float], eps: Sequence[float]) -> np.ndarray:
     return np.gradient(np.log(np.asarray(eps)), np.log(np.asarray(alphas)))
 
 
-def fit_scaling(alphas: Sequence[float], eps: Sequence[float]) -> dict:
-    """Least-squares fits of ln eps: exponential (a - rate alpha) and power law (a - exponent ln alpha).
+@dataclass(frozen=True)
+class ScalingFit:
+    """Least-squares lines of ln eps: exponential ln eps = a - rate alpha, power law ln eps = b - exponent
+    ln alpha; r2_* the coefficient of determination of each line, ``better`` the one with the larger."""
 
-    Returns {'rate', 'r2_exponential', 'exponent', 'r2_power', 'better'}; R^2 of each line in ln eps.
-    """
+    rate: float
+    r2_exponential: float
+    exponent: float
+    r2_power: float
+    better: str
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+def fit_scaling(alphas: Sequence[float], eps: Sequence[float]) -> ScalingFit:
+    """Exponential vs power-law fits of eps(alpha_prune) (see :class:`ScalingFit`)."""
     a = np.asarray(alphas, dtype=float)
     y = np.log(np.asarray(eps, dtype=float))
 
@@ -259,49 +301,49 @@ def fit_scaling(alphas: Sequence[float], eps: Sequence[float]) -> dict:
 
     slope_e, r2_e = line(a)
     slope_p, r2_p = line(np.log(a))
-    return {"rate": float(-slope_e), "r2_exponential": float(r2_e), "exponent": float(-slope_p),
-            "r2_power": float(r2_p), "better": "exponential" if r2_e > r2_p else "power"}
+    return ScalingFit(float(-slope_e), float(r2_e), float(-slope_p), float(r2_p),
+                      "exponential" if r2_e > r2_p else "power")
 
 
 def build_parser():
-    from theory.cli import FORMATS, ArgumentParser
+    from pruning_cli import ArgumentParser
 
     p = ArgumentParser(
         prog="python -m theory.frontier",
         description="Pareto frontier of data pruning: the lowest test error eps* reachable at a budget "
         "alpha_prune by keeping the hardest or easiest fraction f >= F of a larger pool, with the optimal "
         "f and policy, and the unpruned error for comparison.",
+        examples=("python -m theory.frontier --alpha-prune 1 2 4 8 16",
+                  "python -m theory.frontier --alpha-prune 4 16 64 --theta 5 10 20 --format csv"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="budgets alpha_prune = f P / N (> 0)")
-    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, default=0.0, metavar="DEG",
-                   help="angle between probe and teacher in degrees, in [0, 90)")
+    p.add_probe_angle(multiple=True)
     p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
                    help="lower bound on f (the pool is at most alpha_prune / F); optima on it are flagged at_floor")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_format()
     return p
 
 
 def _main(argv) -> int:
-    from theory.cli import format_records, progress
+    from pruning_cli import format_records, progress
 
     args = build_parser().parse_args(argv)
     for a in args.alpha_prune:
         validate_alpha(a)
-    validate_probe_angle_deg(args.probe_angle)
+    for theta in args.probe_angle:
+        validate_probe_angle_deg(theta)
     validate_keep_fraction(args.min_keep_fraction)
-    keys = ("alpha_prune", "probe_angle_deg", "eps_frontier", "f_opt", "keep_opt", "at_floor", "eps_random")
-    alphas = args.alpha_prune
-    bar = progress(alphas, total=len(alphas), desc="frontier") if len(alphas) > 3 else alphas
-    records = [{k: frontier_point(a, args.probe_angle, args.min_keep_fraction).record()[k] for k in keys}
-               for a in bar]
+    points = [(a, theta) for theta in args.probe_angle for a in args.alpha_prune]
+    bar = progress(points, total=len(points), desc="frontier")
+    records = [frontier_point(a, theta, args.min_keep_fraction).record() for a, theta in bar]
     print(format_records(records, args.format))
     return 0
 
 
 def main(argv=None) -> int:
     """Entry point; returns the exit code (2 on bad input)."""
-    from theory.cli import run_cli
+    from pruning_cli import run_cli
 
     return run_cli(_main, argv, "python -m theory.frontier")
 

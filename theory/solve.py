@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from theory.cli import FORMATS, ArgumentParser, format_records, run_cli
+from pruning_cli import ArgumentParser, format_records, run_cli
 from theory.model import KEEP_POLICIES, Params
 from theory.solver import solve_grid
 
 DEFAULT_KEEP_FRACTIONS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1)
-RECORD_KEYS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
-               "eps", "R", "rho", "kappa", "success")
 
 
 def build_parser() -> ArgumentParser:
@@ -22,6 +20,8 @@ def build_parser() -> ArgumentParser:
         prog="python -m theory.solve",
         description="Replica theory of the max-margin perceptron trained on margin-pruned data: "
         "test error eps = arccos(R)/pi for every (alpha_prune, keep_fraction, keep).",
+        examples=("python -m theory.solve --alpha-prune 0.3",
+                  "python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
@@ -29,9 +29,8 @@ def build_parser() -> ArgumentParser:
                    metavar="F", help="fraction f in (0, 1] of the pool that is kept")
     p.add_argument("--keep", choices=(*KEEP_POLICIES, "both"), default="both",
                    help="keep the hardest (smallest probe margin) or easiest examples, or both")
-    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, default=0.0, metavar="DEG",
-                   help="angle between probe and teacher in degrees, in [0, 90); 0 = perfect pruning metric")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_probe_angle()
+    p.add_format()
     p.add_argument("--tol", type=float, default=1e-10, help="largest accepted scaled residual")
     p.add_argument("--show-residual", action="store_true", help="add the residual column to the records")
     return p

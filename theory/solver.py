@@ -60,7 +60,8 @@ class SaddleResult:
     chi, beta : the student's angle out of the teacher-probe plane and in-plane angle from the probe.
     success : True when the residual is below ``tol`` and the solution is a max-margin one.
     status : 0 converged, 1 residual above tolerance, 2 second-order condition fails.
-    message : the status in words; residual : largest scaled residual; nit : function evaluations.
+    message : the status in words; residual : largest scaled residual; nfev : evaluations of the residual
+        by the Newton method (the window moments computed by the nested search are not counted).
     method : root finder used; fallback : True when the nested maximisation (theory.nested) was needed.
     q : the solver's unknowns (v, [beta,] k), a warm start for a neighbouring point.
     """
@@ -80,7 +81,7 @@ class SaddleResult:
     status: int
     message: str
     residual: float
-    nit: int
+    nfev: int
     method: str
     fallback: bool
     q: tuple = field(repr=False, default=())
@@ -292,7 +293,7 @@ def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleRe
         status=status,
         message=_STATUS_MESSAGES[status],
         residual=res,
-        nit=nfev,
+        nfev=nfev,
         method=method,
         fallback=fallback,
         q=tuple(float(x) for x in q),
@@ -321,7 +322,7 @@ def solve_grid(
     out: list[list[SaddleResult | None]] = [[None] * len(fractions) for _ in alphas]
     columns = range(len(fractions))
     if show_progress:
-        from theory.cli import progress
+        from pruning_cli import progress
 
         columns = progress(columns, total=len(fractions), desc=f"solving ({keep})")
     for j in columns:

@@ -1,7 +1,10 @@
-"""Command-line plumbing shared by every entry point: argument errors and record output.
+"""Command-line plumbing shared by every entry point: flags, argument errors and record output.
 
-Every CLI reports bad input as one line on stderr and exits with code 2 (no traceback); results
-are tidy records (one dict per point) printed as an aligned table, one JSON list, or CSV.
+Every CLI (``python -m theory.solve``, ``theory.frontier``, ``simulations.run``, ``simulations.sweep``,
+``figures``) reports bad input — including a path it cannot write — as one line on stderr and exits
+with code 2 (no traceback); results are tidy records (one dict per point) printed as an aligned table,
+one JSON list, or CSV. The flags the entry points share (``--theta``, ``--format``) are added here so
+that they have one spelling, one default and one help text.
 """
 
 from __future__ import annotations
@@ -11,19 +14,38 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 FORMATS = ("table", "json", "csv")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with one-line errors on stderr and exit code 2."""
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown for every flag; the description and the examples (epilog) keep their lines."""
 
-    def __init__(self, *args, **kwargs):
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors on stderr and exit code 2; ``examples`` become the epilog."""
+
+    def __init__(self, *args, examples: Sequence[str] = (), **kwargs):
         kwargs.setdefault("allow_abbrev", False)
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        if examples:
+            kwargs["epilog"] = "examples:\n" + "\n".join(f"  {e}" for e in examples)
         super().__init__(*args, **kwargs)
+
+    def add_probe_angle(self, multiple: bool = False) -> None:
+        """``--theta/--probe-angle DEG`` (dest ``probe_angle``), default 0 (a perfect probe)."""
+        self.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float,
+                          nargs="+" if multiple else None, default=[0.0] if multiple else 0.0, metavar="DEG",
+                          help="angle(s) between probe and teacher in degrees, in [0, 90); 0 = perfect pruning metric")
+
+    def add_format(self) -> None:
+        """``--format table|json|csv``."""
+        self.add_argument("--format", choices=FORMATS, default="table",
+                          help="output: aligned table, one JSON list of records, or CSV")
 
     def error(self, message: str):  # noqa: D102 - argparse API
         fail(f"{self.prog}: error: {message}")
@@ -36,12 +58,29 @@ def fail(message: str) -> None:
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None, prog: str) -> int:
-    """Run ``main`` turning ``ValueError`` into the one-line exit-2 report."""
+    """Run ``main`` turning ``ValueError`` (bad input) and ``OSError`` (an unusable path) into the
+    one-line exit-2 report."""
     try:
         return main(argv)
     except ValueError as exc:
         fail(f"{prog}: error: {exc}")
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        fail(f"{prog}: error: cannot use{where}: {exc.strerror or exc}")
     return 2
+
+
+def writable_directory(path: str | Path, what: str) -> Path:
+    """Create ``path`` if needed and check that files can be written there, else ``ValueError``."""
+    directory = Path(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"cannot write the {what} to {directory}: {exc.strerror or exc}") from None
+    return directory
 
 
 def _cell(value) -> str:
