@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# relative to the working directory, so that an installed package never writes into site-packages
+DATA_DIR = Path("figures") / "data"
 
 
 def cached(name: str, quick: bool, compute: Callable[[], dict], data_dir: Path = DATA_DIR) -> dict:

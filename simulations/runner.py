@@ -17,7 +17,7 @@ import numpy as np
 
 from simulations.data import pool_sizes, sample_pruned
 from simulations.measure import order_parameters
-from simulations.student import fit_max_margin
+from simulations.student import fit_max_margin, fit_max_margin_batch
 from theory.model import Params
 
 BACKENDS = ("numba", "jax")
@@ -70,11 +70,9 @@ def run_chunk(unit) -> list[tuple[float, float]]:
     """(eps, margin) of each seed of one work unit ``(params, n, seed, indices, backend)``."""
     params, n, seed, indices, backend = unit
     if backend == "jax":
-        from simulations._jax import max_margin_batch
-
         datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep,
                                params.probe_angle_deg, seed=[seed, n, i]) for i in indices]
-        fits = max_margin_batch(np.stack([d.Z for d in datas]))
+        fits = fit_max_margin_batch(np.stack([d.Z for d in datas]))
         return [(order_parameters(w, d.teacher, d.probe).eps, 1.0 / float(np.linalg.norm(w)))
                 for w, d in zip(fits.w, datas)]
     return [_one_seed(params, n, seed, i) for i in indices]

@@ -145,3 +145,12 @@ def _max_margin_scipy_nnls(
             return w, alpha
         worst = violated[np.argsort(margins[violated])[:n]]
         work = np.union1d(work, worst)
+
+
+def fit_max_margin_batch(Zs: np.ndarray, **options):
+    """Hard-margin SVMs of a batch ``Zs`` = [B, P, N] solved together by the JAX interior-point method
+    (:func:`simulations._jax.max_margin_batch`, which documents ``options``); JAX is imported on the
+    first call. Returns its ``BatchResult`` (weights and certified KKT residual of every problem)."""
+    from simulations._jax import max_margin_batch
+
+    return max_margin_batch(Zs, **options)
