@@ -1,6 +1,6 @@
 """Teacher, probe, Gaussian inputs and pruning by probe margin: the one data sampler.
 
-Model (``shared/THEORY.md``): x ~ N(0, I_N); teacher T and probe J_p = cos(theta) T + sin(theta) v
+Model (``docs/theory.md``): x ~ N(0, I_N); teacher T and probe J_p = cos(theta) T + sin(theta) v
 are unit vectors with v orthogonal to T; y = sign(T.x). Of P = round(alpha_tot N) examples the
 ``n_keep = round(f P)`` with the smallest |J_p.x| (hard) or the largest (easy) are kept.
 

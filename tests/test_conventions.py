@@ -91,7 +91,12 @@ def test_generalization_error_is_nan_only_where_the_solver_fails(monkeypatch):
 
 
 def test_non_editable_install_runs_every_entry_point_from_elsewhere(tmp_path):
-    repo = __import__("pathlib").Path(__file__).resolve().parents[1]
+    import shutil
+
+    repo = tmp_path / "src"  # a copy, so that the build leaves nothing in the checkout
+    shutil.copytree(__import__("pathlib").Path(__file__).resolve().parents[1], repo,
+                    ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "data", "out",
+                                                  ".hypothesis", ".pytest_cache", ".ruff_cache"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = str(venv / "bin" / "python")

@@ -51,7 +51,7 @@ def test_random_data_limits():
 def test_theta_to_zero_is_second_order():
     """eps(theta) - eps(0) = c theta^2 + O(theta^4) for a hard window at alpha = 2, f = 0.2.
 
-    THEORY.md quotes c theta^2 ~ 6e-5 relative at theta = 1e-3 rad: large enough to be resolved
+    docs/theory.md quotes c theta^2 ~ 6e-5 relative at theta = 1e-3 rad: large enough to be resolved
     (the solver is accurate to ~1e-13 relative), small enough that theta = 1e-3 and 2e-3 rad are in
     the quadratic regime, so the two differences must be in ratio 4 (to 1%).
     """

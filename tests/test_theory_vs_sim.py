@@ -1,7 +1,7 @@
 """Analytic (replica) vs simulated test error of the max-margin student on pruned data.
 
 Each point is simulated at N in N_VALUES with SEEDS data sets each; the simulated error has a
-finite-size bias eps_N = eps_inf + c/N + O(1/N^2) (THEORY.md), so we fit eps_N = eps_inf + c/N by
+finite-size bias eps_N = eps_inf + c/N + O(1/N^2) (docs/theory.md), so we fit eps_N = eps_inf + c/N by
 weighted least squares (``simulations.runner.extrapolate``) and compare eps_inf with the theory:
 |eps_inf - eps_theory| < 3 * err(eps_inf), where err(eps_inf) is the fit's standard error (the seeds
 are independent, so it is a real 1-sigma error). The neglected O(1/N^2) remainder is small: the whole

@@ -1,6 +1,6 @@
 """The pruned teacher-student perceptron: parameters and the pruning window.
 
-Symbols (see ``shared/THEORY.md``):
+Symbols (see ``docs/theory.md``):
 
 * N            input dimension; inputs x ~ N(0, I_N), teacher T, label y = sign(T.x).
 * theta        probe angle [``probe_angle_deg``, in degrees]: the probe J_p = cos(theta) T + sin(theta) v.

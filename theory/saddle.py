@@ -1,6 +1,6 @@
 r"""The saddle-point equations of the max-margin student on the kept set, with their Jacobian.
 
-The unit student is parametrised by two angles (``shared/THEORY.md`` in the variables (R, rho)):
+The unit student is parametrised by two angles (``docs/theory.md`` in the variables (R, rho)):
 chi, the angle between the student and the teacher-probe plane, and beta, the angle of its in-plane
 projection from the probe. In the basis (J_p, e_w) of that plane the in-plane weight vector is
 c = cos(chi) (cos beta, sin beta) and the orthogonal weight is sigma = sin(chi), so
