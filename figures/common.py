@@ -43,8 +43,6 @@ def save(fig, out: Path, name: str) -> list[Path]:
 
 
 def mc_records(records: list[dict]) -> dict:
-    """Columns of MC records as arrays (keep as strings)."""
-    keys = ("alpha_prune", "keep_fraction", "probe_angle_deg", "eps_mean", "eps_sem", "eps_theory")
-    out = {k: np.array([r[k] for r in records], dtype=float) for k in keys}
-    out["keep"] = np.array([r["keep"] for r in records])
-    return out
+    """Columns of MC records as arrays: numbers as float arrays, strings (keep) as string arrays."""
+    return {k: np.array([r[k] for r in records], dtype=str if isinstance(v, str) else float)
+            for k, v in records[0].items()}

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -46,11 +47,14 @@ class SimResult:
     eps: tuple = ()
     margin: tuple = ()
 
+    RECORD_FIELDS: ClassVar[tuple[str, ...]] = (
+        "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "eps_mean",
+        "eps_sem", "margin_mean", "seconds")
+
     def record(self) -> dict:
+        """The tidy record: every field but the per-seed values."""
         d = asdict(self)
-        d.pop("eps")
-        d.pop("margin")
-        return d
+        return {k: d[k] for k in self.RECORD_FIELDS}
 
 
 def _check_backend(backend: str) -> str:

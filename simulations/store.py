@@ -16,10 +16,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from simulations.runner import SimResult
+
 CHUNK_FIELDS = ("eps", "margin", "seconds")
 KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend")
-RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds",
-                 "eps_mean", "eps_sem", "margin_mean", "seconds")
+RECORD_FIELDS = SimResult.RECORD_FIELDS  # a stored point is a SimResult record
 
 
 def point_key(**point) -> str:
