@@ -7,9 +7,11 @@ atan2(|J - R T|, R) / pi so that tiny errors keep their relative precision.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
+
+from theory.records import Record
 
 
 def generalization_error(direction: np.ndarray, teacher: np.ndarray) -> float:
@@ -21,15 +23,12 @@ def generalization_error(direction: np.ndarray, teacher: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class OrderParameters:
+class OrderParameters(Record):
     """R = J.T, rho = J.J_p of the unit student J, and eps = arccos(R) / pi."""
 
     R: float
     rho: float
     eps: float
-
-    def record(self) -> dict:
-        return asdict(self)
 
 
 def order_parameters(direction: np.ndarray, teacher: np.ndarray, probe: np.ndarray) -> OrderParameters:

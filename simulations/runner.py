@@ -11,8 +11,7 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
-from typing import ClassVar
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,12 +19,13 @@ from simulations.data import pool_sizes, sample_pruned
 from simulations.measure import order_parameters
 from simulations.student import fit_max_margin, fit_max_margin_batch
 from theory.model import Params
+from theory.records import Record
 
 BACKENDS = ("numba", "jax")
 
 
 @dataclass(frozen=True)
-class SimResult:
+class SimResult(Record):
     """Monte Carlo result at one point and one dimension n.
 
     eps_mean, eps_sem : mean test error over seeds and its standard error (std / sqrt(seeds)).
@@ -47,14 +47,10 @@ class SimResult:
     eps: tuple = ()
     margin: tuple = ()
 
-    RECORD_FIELDS: ClassVar[tuple[str, ...]] = (
+    RECORD_FIELDS = (
         "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "eps_mean",
         "eps_sem", "margin_mean", "seconds")
 
-    def record(self) -> dict:
-        """The tidy record: every field but the per-seed values."""
-        d = asdict(self)
-        return {k: d[k] for k in self.RECORD_FIELDS}
 
 
 def _check_backend(backend: str) -> str:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
 from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from theory.records import Record
 from theory.solver import SaddleResult, solve_saddle
 
 N_SCAN = 24
@@ -29,7 +30,7 @@ DEFAULT_MIN_KEEP_FRACTION = 1e-3
 
 
 @dataclass(frozen=True)
-class FrontierPoint:
+class FrontierPoint(Record):
     """The best pruning at one budget.
 
     eps_frontier : min over policy and f in [f_floor, 1] of eps. f_opt, keep_opt : the minimiser.
@@ -49,8 +50,6 @@ class FrontierPoint:
     min_keep_fraction: float
     n_unconverged: int = 0
 
-    def record(self) -> dict:
-        return asdict(self)
 
 
 def _eps(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> SaddleResult:
@@ -140,7 +139,7 @@ def frontier_point(
 
 
 @dataclass(frozen=True)
-class PoolChoice:
+class PoolChoice(Record):
     """The best pruning of a given pool alpha_total: eps at f_opt and keep_opt, alpha_prune = f_opt alpha_total;
     at_floor when f_opt is the lower bound min_keep_fraction."""
 
@@ -152,8 +151,6 @@ class PoolChoice:
     at_floor: bool
     alpha_prune: float
 
-    def record(self) -> dict:
-        return asdict(self)
 
 
 def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
@@ -223,7 +220,7 @@ def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
 
 
 @dataclass(frozen=True)
-class KeepFractionFloor:
+class KeepFractionFloor(Record):
     """The smallest optimal keep fraction of a noisy probe on a grid of budgets.
 
     f_min : the smallest f_opt on the grid; alpha_at_min : where it occurs; saturated : whether it is
@@ -238,8 +235,7 @@ class KeepFractionFloor:
     alpha_prunes: tuple
     f_opt: tuple
 
-    def record(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in ("alpha_prunes", "f_opt")}
+    RECORD_FIELDS = ("probe_angle_deg", "f_min", "alpha_at_min", "saturated")
 
 
 def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
@@ -273,7 +269,7 @@ def local_exponent(alphas: Sequence[float], eps: Sequence[float]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ScalingFit:
+class ScalingFit(Record):
     """Least-squares lines of ln eps: exponential ln eps = a - rate alpha, power law ln eps = b - exponent
     ln alpha; r2_* the coefficient of determination of each line, ``better`` the one with the larger."""
 
@@ -283,8 +279,6 @@ class ScalingFit:
     r2_power: float
     better: str
 
-    def record(self) -> dict:
-        return asdict(self)
 
 
 def fit_scaling(alphas: Sequence[float], eps: Sequence[float]) -> ScalingFit:

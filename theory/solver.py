@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
 
 from theory.model import Params
 from theory.nested import NoMaximumError, kappa_root, maximise_margin
+from theory.records import Record
 from theory.saddle import (
     Problem,
     chi_from_v,
@@ -49,7 +50,7 @@ _STATUS_MESSAGES = {
 
 
 @dataclass(frozen=True)
-class SaddleResult:
+class SaddleResult(Record):
     """Solution of the saddle-point equations at one point.
 
     Attributes
@@ -86,12 +87,8 @@ class SaddleResult:
     fallback: bool
     q: tuple = field(repr=False, default=())
 
-    def record(self) -> dict:
-        """The tidy record of the CLI: point, order parameters and success."""
-        keys = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
-                "eps", "R", "rho", "kappa", "success", "residual")
-        d = asdict(self)
-        return {k: d[k] for k in keys}
+    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
+                     "eps", "R", "rho", "kappa", "success", "residual")
 
 
 def error_from_angles(chi: float, beta: float, theta: float) -> float:
