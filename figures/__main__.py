@@ -8,11 +8,18 @@ from __future__ import annotations
 import sys
 import time
 
-from figures import fig1_perfect_probe, fig2_noisy_probe
+from figures import (
+    fig1_perfect_probe,
+    fig2_noisy_probe,
+    laws_collapse,
+    paper_fig1,
+    paper_information,
+    paper_noisy_probe,
+)
 from figures.common import DATA_DIR
 from pruning_cli import ArgumentParser, format_records, run_cli, writable_directory
 
-FIGURES = (fig1_perfect_probe, fig2_noisy_probe)
+FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, fig1_perfect_probe, fig2_noisy_probe)
 
 
 def _main(argv) -> int:

@@ -46,3 +46,36 @@ def mc_records(records: list[dict]) -> dict:
     """Columns of MC records as arrays: numbers as float arrays, strings (keep) as string arrays."""
     return {k: np.array([r[k] for r in records], dtype=str if isinstance(v, str) else float)
             for k, v in records[0].items()}
+
+
+# --- the paper's conventions (its Fig. 1 labels) ------------------------------------------------
+PAPER_FRACTIONS = 10.0 ** (-np.arange(10) / 9.0)  # 100%, 77%, 60%, ..., 10%: "Frac. data kept"
+X_LABEL = r"Training examples per parameter ($\alpha_{prune}$)"
+Y_LABEL = "Test error (%)"
+TOTAL_LABEL = r"Total examples per parameter ($\alpha_{tot}$)"
+
+
+def pareto(eps: np.ndarray, fractions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower envelope over the columns of eps[alpha, f] and the f that attains it at each alpha."""
+    j = np.argmin(eps, axis=1)
+    return eps[np.arange(eps.shape[0]), j], fractions[j]
+
+
+def learning_curve_panel(ax, alphas: np.ndarray, eps: np.ndarray, fractions: np.ndarray, mc: dict | None,
+                         keep: str, title: str) -> np.ndarray:
+    """The paper's learning-curve panel: theory lines for each f, MC dots (+-1 s.e.m.) where ``mc`` has
+    them, and the Pareto frontier over the f shown (dashed); error in %. Returns the frontier."""
+    colors = plt.cm.viridis(np.linspace(0.0, 0.9, len(fractions)))
+    for j, (f, c) in enumerate(zip(fractions, colors)):
+        ax.plot(alphas, 100 * eps[:, j], color=c, lw=1.2, label=f"{100 * f:.0f}%")
+        if mc is not None:
+            sel = np.isclose(mc["keep_fraction"], f) & (mc["keep"] == keep)
+            ax.errorbar(mc["alpha_prune"][sel], 100 * mc["eps_mean"][sel], 100 * mc["eps_sem"][sel], fmt="o",
+                        color=c, ms=3.5, lw=1)
+    frontier, _ = pareto(eps, fractions)
+    ax.plot(alphas, 100 * frontier, "k--", lw=1.8, label="Pareto frontier")
+    ax.set(yscale="log", xlabel=X_LABEL, ylabel=Y_LABEL, title=title)
+    ax.plot([], [], "k-", lw=1.2, label="Theory")
+    ax.plot([], [], "ko", ms=3.5, label="Simulation (N = 200)" if mc is not None else None)
+    ax.legend(title="Frac. data kept", fontsize=6.5, title_fontsize=7, ncol=2, loc="lower left")
+    return frontier
