@@ -9,6 +9,7 @@ from theory.asymptotics import (
     boundary_enrichment,
     capacity_law,
     chance_law,
+    departure_budget,
     frontier_law,
     large_alpha_error,
     main,
@@ -97,3 +98,11 @@ def test_laws_confirmed_by_simulation_at_moderate_alpha():
                            (Params(10.0, point.f_opt, "hard", 30.0), point.eps_frontier)):
         eps_inf, err = extrapolate([simulate(params, n=n, seeds=30, seed=11) for n in (50, 100, 200)])
         assert abs(eps_inf - target) < 3 * err, (params, eps_inf, err, target)
+
+
+def test_departure_from_perfect_pruning_is_nearly_theta_independent():
+    """The noisy frontier is twice the perfect-probe error at its own f_opt at alpha_prune = 19.66 (1 deg),
+    19.79 (10 deg), 22.30 (60 deg): nearly universal, as the laws predict ((2K)^3 = 23.5 asymptotically)."""
+    small, large = departure_budget(1.0), departure_budget(60.0)
+    assert 18.0 < small < large < 23.5
+    assert departure_budget(10.0) == pytest.approx(small, rel=0.02)
