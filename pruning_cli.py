@@ -51,15 +51,15 @@ class ArgumentParser(argparse.ArgumentParser):
         fail(f"{self.prog}: error: {message}")
 
 
-def fail(message: str) -> None:
-    """Print one line on stderr and exit with code 2."""
+def fail(message: str, code: int = 2) -> None:
+    """Print one line on stderr and exit with ``code`` (2: bad input)."""
     sys.stderr.write(" ".join(str(message).split()) + "\n")
-    raise SystemExit(2)
+    raise SystemExit(code)
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None, prog: str) -> int:
     """Run ``main`` turning ``ValueError`` (bad input) and ``OSError`` (an unusable path) into the
-    one-line exit-2 report."""
+    one-line exit-2 report, and ``RuntimeError`` (a computation that failed) into one line and exit 1."""
     try:
         return main(argv)
     except ValueError as exc:
@@ -67,6 +67,8 @@ def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | N
     except OSError as exc:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         fail(f"{prog}: error: cannot use{where}: {exc.strerror or exc}")
+    except RuntimeError as exc:  # a computation that failed on valid input: one line, exit code 1
+        fail(f"{prog}: failed: {exc}", code=1)
     return 2
 
 

@@ -4,11 +4,21 @@ Model (``docs/theory.md``): x ~ N(0, I_N); teacher T and probe J_p = cos(theta) 
 are unit vectors with v orthogonal to T; y = sign(T.x). Of P = round(alpha_tot N) examples the
 ``n_keep = round(f P)`` with the smallest |J_p.x| (hard) or the largest (easy) are kept.
 
-``sample_pruned`` is exact in distribution but draws only what it needs: the teacher and v fields
-(t, u) of all P examples (independent standard normals, since T and v are orthonormal), the probe
-field z = cos(theta) t + sin(theta) u, the pruning decided on z, and then the N - 2 orthogonal
-directions for the kept examples alone: x = t T + u v + (I - T T^T - v v^T) g with g ~ N(0, I_N).
-Its cost is O(P + f P N) instead of O(P N). ``sample_direct`` draws all P full inputs, for tests.
+``sample_pruned`` is exact in distribution and draws only the kept examples, in O(f P N) time and memory
+whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones cost):
+
+1. The kept probe margins are order statistics of P i.i.d. |z|. With u = P(|Z| <= |z|) = erf(|z|/sqrt 2)
+   uniform, the n smallest (hard) of P uniforms are, given the (n+1)-th smallest u* ~ Beta(n + 1, P - n),
+   n i.i.d. uniforms on [0, u*): draw u* from its Beta law, then the n values, and map back,
+   |z| = sqrt(2) erfinv(u) (:func:`kept_probe_margins`). Easy windows use the tail probability
+   v = erfc(|z|/sqrt 2) the same way, |z| = sqrt(2) erfcinv(v), accurate far in the tail. Signs are
+   symmetric.
+2. The other in-plane field w (along e_w, the unit vector orthogonal to the probe in the teacher-probe
+   plane) is independent of z: a standard normal. The teacher field is t = cos(theta) z - sin(theta) w.
+3. The N - 2 orthogonal directions of the kept examples: x = z J_p + w e_w + (I - J_p J_p^T - e_w e_w^T) g,
+   g ~ N(0, I_N).
+
+``sample_direct`` draws all P full inputs and sorts them, the reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from theory.model import validate_alpha, validate_keep, validate_keep_fraction, validate_probe_angle_deg
 
@@ -84,20 +95,40 @@ def select_by_margin(probe_margin: np.ndarray, n_keep: int, keep: str) -> np.nda
     return np.sort(idx)
 
 
+MAX_KEPT_BYTES = 8 * 2**30  # the kept inputs must fit in memory: refuse larger requests up front
+
+
+def kept_probe_margins(rng: np.random.Generator, n_pool: int, n_keep: int, keep: str) -> np.ndarray:
+    """The probe margins z of the n_keep examples of a pool of n_pool kept by ``keep`` (order statistics,
+    see the module doc), in random order; O(n_keep) whatever n_pool."""
+    validate_keep(keep)
+    if not 1 <= n_keep <= n_pool:
+        raise ValueError(f"n_keep must be in [1, {n_pool}], got {n_keep}")
+    if n_keep == n_pool:
+        return rng.standard_normal(n_pool)
+    edge = rng.beta(n_keep + 1, n_pool - n_keep)  # the (n_keep + 1)-th smallest of n_pool uniforms
+    u = edge * rng.random(n_keep)
+    size = math.sqrt(2.0) * (special.erfinv(u) if keep == "hard" else special.erfcinv(u))
+    return np.where(rng.random(n_keep) < 0.5, -size, size)
+
+
 def sample_pruned(
     n: int, alpha_prune: float, keep_fraction: float, keep: str, probe_angle_deg: float, seed
 ) -> PrunedData:
-    """Draw a pool, prune it by probe margin, and return the kept set (fields first; see module doc)."""
+    """Draw the kept set of a pool pruned by probe margin, exactly in distribution (see module doc)."""
     n_pool, n_keep = pool_sizes(n, alpha_prune, keep_fraction)
+    if n_keep * n * 8 > MAX_KEPT_BYTES:
+        raise ValueError(f"the kept set ({n_keep} x {n} inputs, {n_keep * n * 8 / 2**30:.1f} GiB) does not fit "
+                         f"in memory (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); lower alpha_prune or n")
     rng = np.random.default_rng(seed)
     teacher, v, probe = teacher_and_probe(rng, n, probe_angle_deg)
     theta = math.radians(probe_angle_deg)
-    fields = rng.standard_normal((n_pool, 2))  # (t, u) = (T.x, v.x)
-    z = math.cos(theta) * fields[:, 0] + math.sin(theta) * fields[:, 1]
-    kept = select_by_margin(z, n_keep, keep)
-    t, u = fields[kept, 0], fields[kept, 1]
+    e_w = -math.sin(theta) * teacher + math.cos(theta) * v  # unit, orthogonal to the probe, in the plane
+    z = kept_probe_margins(rng, n_pool, n_keep, keep)
+    w = rng.standard_normal(n_keep)
     g = rng.standard_normal((n_keep, n))
-    X = g - np.outer(g @ teacher, teacher) - np.outer(g @ v, v) + np.outer(t, teacher) + np.outer(u, v)
+    X = g - np.outer(g @ probe, probe) - np.outer(g @ e_w, e_w) + np.outer(z, probe) + np.outer(w, e_w)
+    t = math.cos(theta) * z - math.sin(theta) * w
     return PrunedData(X=X, y=_labels(t), teacher=teacher, probe=probe, n_pool=n_pool)
 
 

@@ -73,3 +73,33 @@ def test_bad_sizes_raise(kwargs):
     args = dict(n=10, alpha_prune=1.0, keep_fraction=0.5) | kwargs
     with pytest.raises(ValueError):
         pool_sizes(args["n"], args["alpha_prune"], args["keep_fraction"])
+
+
+@pytest.mark.parametrize("keep", ["hard", "easy"])
+def test_order_statistics_of_a_small_fraction_match_the_direct_sampler(keep):
+    """f = 0.01 (P = 2400, 24 kept at N = 6): the kept |probe margins| of the order-statistics sampler and of
+    sorting a full pool agree (two-sample KS over 80 seeds, p > 1e-3)."""
+    def margins(sampler):
+        kept = (sampler(6, 4.0, 0.01, keep, 0.0, seed=s) for s in range(80))
+        return np.concatenate([np.abs(d.X @ d.probe) for d in kept])
+
+    assert stats.ks_2samp(margins(sample_pruned), margins(sample_direct)).pvalue > 1e-3
+
+
+def test_sampling_cost_is_independent_of_the_pool():
+    """alpha_prune = 2, f = 1e-9, N = 50: a pool of 1e11 examples, 100 kept, drawn without the pool. The
+    kept |z| fill the window [0, gamma], gamma = sqrt(2) erfinv(1e-9) = 1.25e-9, up to its (n+1)-th order
+    statistic (Beta(101, P - 100): within 40% of gamma with probability > 1 - 1e-4)."""
+    from scipy import special
+
+    d = sample_pruned(50, 2.0, 1e-9, "hard", 0.0, seed=1)
+    gamma = math.sqrt(2.0) * special.erfinv(1e-9)
+    assert d.n_pool == 100_000_000_000 and d.X.shape == (100, 50)
+    z = np.abs(d.X @ d.probe)
+    assert 0.6 * gamma < z.max() < 1.4 * gamma
+    np.testing.assert_array_equal(d.y, np.sign(d.X @ d.teacher))
+
+
+def test_a_kept_set_that_cannot_fit_is_refused():
+    with pytest.raises(ValueError, match="does not fit in memory"):
+        sample_pruned(20000, 1e4, 0.5, "hard", 0.0, seed=0)
