@@ -10,9 +10,17 @@ solves the N x N system
 by Cholesky, with r_d = w - Z^T lambda, r_p = Z w - s - 1, r_c = sigma mu - lambda s (- Delta s_aff
 Delta lambda_aff in the corrector). A fixed number of iterations of one ``jax.vmap``-ed, ``jax.jit``-ed step
 runs on whatever device JAX finds (the loop over steps stays in Python: on this 2-core CPU a
-``lax.fori_loop`` around the batched Cholesky intermittently never returned). Float64 is enabled
-for the solve (``jax.config.update("jax_enable_x64", True)``). The result carries the KKT residual
-of every problem; nothing is accepted silently (see :func:`max_margin_batch`).
+``lax.fori_loop`` around the batched Cholesky intermittently never returned). The result carries the KKT
+residual of every problem; nothing is accepted silently (see :func:`max_margin_batch`).
+
+What it needs from the process, and does not change behind the caller's back:
+
+* float64: the solve runs inside ``jax.enable_x64(True)`` (a context manager: the global setting is
+  left as it was);
+* on a multi-core CPU, XLA's multi-threaded Eigen runtime was seen to hang intermittently in the
+  vmapped Cholesky (2-core machine). Set ``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
+  intra_op_parallelism_threads=1"`` before JAX starts (``XLA_CPU_FLAGS`` below); the command lines do
+  so when ``--backend jax`` is chosen and the variable is unset, and so does the test suite's conftest.
 """
 
 from __future__ import annotations
@@ -26,15 +34,17 @@ import numpy as np
 DEFAULT_ITERATIONS = 60
 
 
+XLA_CPU_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def use_single_threaded_xla() -> None:
+    """Set ``XLA_FLAGS`` to ``XLA_CPU_FLAGS`` if it is unset (call before JAX starts; for entry points)."""
+    os.environ.setdefault("XLA_FLAGS", XLA_CPU_FLAGS)
+
+
 def _jax():
-    # Seen on the 2-core CPU machine: with XLA's multi-threaded Eigen runtime the vmapped Cholesky
-    # inside the fixed-iteration loop intermittently never returns. Single-threaded intra-op
-    # execution avoids it (batch parallelism comes from vmap). Must be set before JAX's backend starts.
-    if "XLA_FLAGS" not in os.environ:
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
     import jax
 
-    jax.config.update("jax_enable_x64", True)
     return jax
 
 
@@ -85,14 +95,16 @@ def _batched_step():
 
 
 def _solve_batch(Zs: np.ndarray, iterations: int):
-    jnp = _jax().numpy
-    B, P, N = Zs.shape
-    Z = jnp.asarray(Zs)
-    w, s, lam = jnp.zeros((B, N)), jnp.ones((B, P)), jnp.ones((B, P))
-    step = _batched_step()
-    for _ in range(iterations):
-        w, s, lam = step(Z, w, s, lam)
-    return np.array(w)  # a writable copy
+    jax = _jax()
+    with jax.enable_x64(True):  # float64 for this solve only
+        jnp = jax.numpy
+        B, P, N = Zs.shape
+        Z = jnp.asarray(Zs)
+        w, s, lam = jnp.zeros((B, N)), jnp.ones((B, P)), jnp.ones((B, P))
+        step = _batched_step()
+        for _ in range(iterations):
+            w, s, lam = step(Z, w, s, lam)
+        return np.array(w)  # a writable copy
 
 
 def _polish(Z: np.ndarray, w: np.ndarray, certify) -> tuple[np.ndarray, float]:

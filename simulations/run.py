@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, format_records, run_cli
+from simulations._jax import use_single_threaded_xla
 from simulations.runner import BACKENDS, extrapolate, simulate
 from theory.model import KEEP_POLICIES, Params
 from theory.solver import solve_saddle
@@ -36,7 +37,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed; seed i at dimension N uses rng([seed, N, i])")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
-                   help="numba: exact active-set SVM per seed; jax: batched interior point over seeds")
+                   help="numba: exact active-set SVM per seed; jax: batched interior point over seeds (sets "
+                   "XLA_FLAGS to single-threaded XLA if unset: the multi-threaded CPU runtime can hang)")
     p.add_argument("--workers", type=int, default=1, help="processes running seeds in parallel")
     p.add_format()
     return p
@@ -44,6 +46,8 @@ def build_parser() -> ArgumentParser:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations._jax)
+        use_single_threaded_xla()
     params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
     if args.seeds < 2:
         raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")

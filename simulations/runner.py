@@ -8,6 +8,7 @@ same whatever the backend or the number of worker processes.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,7 +18,7 @@ import numpy as np
 
 from simulations.data import pool_sizes, sample_pruned
 from simulations.measure import order_parameters
-from simulations.student import fit_max_margin, fit_max_margin_batch
+from simulations.student import fit_max_margin_batch
 from theory.model import Params
 from theory.records import Record
 
@@ -59,23 +60,22 @@ def _check_backend(backend: str) -> str:
     return backend
 
 
-def _one_seed(params: Params, n: int, seed: int, index: int) -> tuple[float, float]:
-    data = sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep, params.probe_angle_deg,
-                         seed=[seed, n, index])
-    fit = fit_max_margin(data.Z)
-    return order_parameters(fit.direction, data.teacher, data.probe).eps, fit.margin
+SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> fit_max_margin method
 
 
 def run_chunk(unit) -> list[tuple[float, float]]:
-    """(eps, margin) of each seed of one work unit ``(params, n, seed, indices, backend)``."""
+    """(eps, margin) of each seed of one work unit ``(params, n, seed, indices, backend)``.
+
+    One path for every backend: sample each seed, fit all of them with :func:`fit_max_margin_batch`
+    (the JAX interior point solves the chunk as one batch), measure eps from each student's direction.
+    """
     params, n, seed, indices, backend = unit
-    if backend == "jax":
-        datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep,
-                               params.probe_angle_deg, seed=[seed, n, i]) for i in indices]
-        fits = fit_max_margin_batch(np.stack([d.Z for d in datas]))
-        return [(order_parameters(w, d.teacher, d.probe).eps, 1.0 / float(np.linalg.norm(w)))
-                for w, d in zip(fits.w, datas)]
-    return [_one_seed(params, n, seed, i) for i in indices]
+    datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep, params.probe_angle_deg,
+                           seed=[seed, n, i]) for i in indices]
+    zs = [d.Z for d in datas]
+    method = SOLVER_METHOD[backend]
+    fits = fit_max_margin_batch(np.stack(zs) if method == "interior-point" else zs, method=method)
+    return [(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin) for fit, d in zip(fits, datas)]
 
 
 def work_units(params: Params, n: int, seeds: int, seed: int, backend: str, chunk: int) -> list[tuple]:
@@ -134,7 +134,9 @@ def simulate(
 
         bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
     if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=int(workers)) as pool:
+        # forkserver, not fork: the calling process may have started JAX threads (fork would copy their locks)
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=int(workers), mp_context=context) as pool:
             for out in pool.map(run_chunk, chunks):
                 values += out
                 if bar is not None:

@@ -72,17 +72,10 @@ def certify(Z: np.ndarray, w: np.ndarray, active_tol: float = 1e-6) -> tuple[np.
     return alpha, kkt_residual(Z, w, alpha)
 
 
-def fit_max_margin(
-    Z: np.ndarray, *, tol: float = DEFAULT_TOL, max_iter: int | None = None, n_cand: int | None = None,
-    refresh: int = 10, raise_on_failure: bool = True,
-) -> MaxMarginResult:
-    """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu).
+METHODS = ("active-set", "nnls", "interior-point")
 
-    ``n_cand`` (default max(50, N // 2)) and ``refresh`` (default 10) set the partial pricing of the
-    active set (see :mod:`simulations._numba`); they change the speed, not the solution. Raises
-    ``RuntimeError`` if the KKT conditions are not met to ``tol`` (unless ``raise_on_failure=False``, in
-    which case ``converged`` is False).
-    """
+
+def _check_problem(Z: np.ndarray, tol: float) -> np.ndarray:
     Z = np.ascontiguousarray(Z, dtype=np.float64)
     if Z.ndim != 2 or Z.shape[0] < 1 or Z.shape[1] < 2:
         raise ValueError(f"Z must have shape [P, N] with P >= 1 and N >= 2, got {Z.shape}")
@@ -90,27 +83,62 @@ def fit_max_margin(
         raise ValueError("Z must be finite")
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol!r}")
+    return Z
+
+
+def _result(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray, n_iter: int, method: str, tol: float,
+            raise_on_failure: bool) -> MaxMarginResult:
+    """The one way every method reports: KKT residual of (w, alpha), converged when <= 1e3 tol."""
+    kkt = kkt_residual(Z, w, alpha)
+    converged = bool(np.all(np.isfinite(w)) and kkt <= 1e3 * tol)
+    if not converged and raise_on_failure:
+        raise RuntimeError(f"max-margin solver ({method}) did not converge: KKT residual {kkt:.3g} after "
+                           f"{n_iter} iterations")
+    norm = float(np.linalg.norm(w))
+    return MaxMarginResult(w=w, direction=w / norm, alpha=alpha, margin=1.0 / norm, kkt_residual=kkt,
+                           n_iter=int(n_iter), n_support=int(np.sum(alpha > 0)), converged=converged,
+                           method=method)
+
+
+def fit_max_margin(
+    Z: np.ndarray, *, method: str = "active-set", tol: float = DEFAULT_TOL, max_iter: int | None = None,
+    n_cand: int | None = None, refresh: int = 10, raise_on_failure: bool = True,
+) -> MaxMarginResult:
+    """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu), by ``method``:
+
+    * ``"active-set"`` (default): Lawson-Hanson on the least-distance problem in numba
+      (:mod:`simulations._numba`), with scipy's NNLS on a working set as the fallback for the rare
+      near-dependent case (``method`` of the result says which answered). ``n_cand`` (default
+      max(50, N // 2)) and ``refresh`` (default 10) set its partial pricing: speed, not the solution.
+    * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
+    * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations._jax` (a batch of one; see
+      :func:`fit_max_margin_batch` for batches), polished and certified.
+
+    Every method returns a :class:`MaxMarginResult` with its KKT residual. Raises ``RuntimeError`` if
+    the KKT conditions are not met to 1e3 ``tol`` (unless ``raise_on_failure=False``: then ``converged``
+    is False).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    Z = _check_problem(Z, tol)
+    if method == "interior-point":
+        return fit_max_margin_batch(Z[None], method=method, tol=tol, raise_on_failure=raise_on_failure)[0]
+    if method == "nnls":
+        w, alpha = _max_margin_scipy_nnls(Z, None, tol)
+        return _result(Z, w, alpha, 1, "nnls", tol, raise_on_failure)
     max_iter = max_iter if max_iter is not None else 50 * (Z.shape[0] + Z.shape[1])
     n_cand = n_cand if n_cand is not None else max(50, Z.shape[1] // 2)
     if n_cand < 1 or refresh < 1:
         raise ValueError(f"n_cand and refresh must be >= 1, got {n_cand}, {refresh}")
     w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh)
-    kkt = kkt_residual(Z, w, alpha)
     method = "active-set"
-    if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
+    if not kkt_residual(Z, w, alpha) <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
         # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
         # fall back to scipy's QR-based Lawson-Hanson, on a working set seeded by the margins of w
         w_f, alpha_f = _max_margin_scipy_nnls(Z, w, tol)
-        kkt_f = kkt_residual(Z, w_f, alpha_f)
-        if kkt_f < kkt:
-            w, alpha, kkt, method = w_f, alpha_f, kkt_f, "scipy-nnls"
-    converged = bool(np.all(np.isfinite(w)) and kkt <= 1e3 * tol)
-    if not converged and raise_on_failure:
-        raise RuntimeError(f"max-margin solver did not converge: KKT residual {kkt:.3g} after {n_iter} iterations")
-    norm = float(np.linalg.norm(w))
-    return MaxMarginResult(w=w, direction=w / norm, alpha=alpha, margin=1.0 / norm, kkt_residual=kkt,
-                           n_iter=int(n_iter), n_support=int(np.sum(alpha > 0)), converged=converged,
-                           method=method)
+        if kkt_residual(Z, w_f, alpha_f) < kkt_residual(Z, w, alpha):
+            w, alpha, method = w_f, alpha_f, "scipy-nnls"
+    return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure)
 
 
 def _max_margin_scipy_nnls(
@@ -147,10 +175,26 @@ def _max_margin_scipy_nnls(
         work = np.union1d(work, worst)
 
 
-def fit_max_margin_batch(Zs: np.ndarray, **options):
-    """Hard-margin SVMs of a batch ``Zs`` = [B, P, N] solved together by the JAX interior-point method
-    (:func:`simulations._jax.max_margin_batch`, which documents ``options``); JAX is imported on the
-    first call. Returns its ``BatchResult`` (weights and certified KKT residual of every problem)."""
-    from simulations._jax import max_margin_batch
+def fit_max_margin_batch(Zs, *, method: str = "active-set", tol: float = DEFAULT_TOL,
+                         raise_on_failure: bool = True, **options) -> list[MaxMarginResult]:
+    """The batched form of :func:`fit_max_margin`: one :class:`MaxMarginResult` per problem of ``Zs``.
 
-    return max_margin_batch(Zs, **options)
+    ``"interior-point"`` solves a stacked batch [B, P, N] together (one vmapped, jitted JAX step for all
+    problems; ``options`` go to :func:`simulations._jax.max_margin_batch`, e.g. ``iterations``; JAX is
+    imported on the first call), then certifies each answer by the dual refit of :func:`certify`. The
+    other methods loop over the problems, which may then differ in size.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method != "interior-point":
+        return [fit_max_margin(Z, method=method, tol=tol, raise_on_failure=raise_on_failure, **options)
+                for Z in Zs]
+    from simulations._jax import DEFAULT_ITERATIONS, max_margin_batch
+
+    Zs = np.asarray(Zs, dtype=np.float64)
+    for Z in Zs:
+        _check_problem(Z, tol)
+    batch = max_margin_batch(Zs, tol=np.inf, **options)  # judged below, per problem, like every method
+    iterations = options.get("iterations", DEFAULT_ITERATIONS)
+    return [_result(Z, w, certify(Z, w)[0], iterations, "interior-point", tol, raise_on_failure)
+            for Z, w in zip(Zs, batch.w)]

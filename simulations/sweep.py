@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, format_records, progress, run_cli, writable_directory
+from simulations._jax import use_single_threaded_xla
 from simulations.runner import BACKENDS, run_chunk, summarize, work_units
 from simulations.store import CHUNK_FIELDS, ResultStore, point_key
 from theory.model import KEEP_POLICIES, Params
@@ -121,7 +122,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimensions N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="data sets per point (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument("--backend", choices=BACKENDS, default="numba", help="max-margin solver")
+    p.add_argument("--backend", choices=BACKENDS, default="numba",
+                   help="max-margin solver: numba active set, or jax batched interior point (sets XLA_FLAGS to "
+                   "single-threaded XLA if unset: the multi-threaded CPU runtime can hang)")
     p.add_argument("--store", required=True, help="directory of the result store (created if missing)")
     p.add_argument("--cluster", choices=("local",), default=None,
                    help="run work units on a dask LocalCluster sized to this machine")
@@ -133,6 +136,8 @@ def build_parser() -> ArgumentParser:
 
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
+    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations._jax)
+        use_single_threaded_xla()
     if args.seeds < 2:
         raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")
     for n in args.n:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from simulations.data import sample_pruned
-from simulations.student import certify, fit_max_margin, kkt_residual
+from simulations.student import MaxMarginResult, certify, fit_max_margin, fit_max_margin_batch, kkt_residual
 
 CASES = [  # (n, alpha_prune, f, keep, theta, seed): random, hard-pruned, easy-pruned, noisy probe
     (40, 3.0, 1.0, "hard", 0.0, 0),
@@ -60,16 +60,24 @@ def test_bad_input():
         fit_max_margin(np.full((3, 4), np.nan))
 
 
-def test_jax_backend_matches_numba_on_same_data():
-    from simulations._jax import max_margin_batch
+def test_every_method_gives_the_same_student_through_one_entry_point():
+    """fit_max_margin(Z, method=...) and its batched form: the three methods agree (directions to
+    1 - cos <= 1e-12, margins to 1e-9) and report one MaxMarginResult each."""
+    import jax
 
+    x64_before = jax.config.jax_enable_x64
     datas = [sample_pruned(40, 2.0, 0.25, "hard", 5.0, seed=[7, i]) for i in range(4)]
-    batch = max_margin_batch(np.stack([d.Z for d in datas]))
-    for w, d in zip(batch.w, datas):
+    batch = fit_max_margin_batch(np.stack([d.Z for d in datas]), method="interior-point")
+    assert jax.config.jax_enable_x64 == x64_before  # the JAX solve does not change global settings
+    for fit, d in zip(batch, datas):
         ref = fit_max_margin(d.Z)
-        assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
-        assert 1 / np.linalg.norm(w) == pytest.approx(ref.margin, rel=1e-9)
-    assert batch.converged.all() and batch.kkt_residual.max() < 1e-8
+        for other in (fit, fit_max_margin(d.Z, method="nnls"), fit_max_margin(d.Z, method="interior-point")):
+            assert isinstance(other, MaxMarginResult) and other.converged and other.kkt_residual < 1e-7
+            assert other.direction @ ref.direction >= 1 - 1e-12
+            assert other.margin == pytest.approx(ref.margin, rel=1e-9)
+    assert [f.method for f in batch] == ["interior-point"] * 4
+    with pytest.raises(ValueError, match="unknown method"):
+        fit_max_margin(datas[0].Z, method="cvxpy")
 
 
 def test_scipy_nnls_fallback_is_exact_too():

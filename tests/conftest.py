@@ -1,0 +1,6 @@
+"""Test-session settings: the JAX backend's single-threaded XLA on the CPU (see simulations._jax), set
+before any test imports JAX; the test process runs nothing else that could mind."""
+
+from simulations._jax import use_single_threaded_xla
+
+use_single_threaded_xla()
