@@ -13,10 +13,14 @@ whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones c
    |z| = sqrt(2) erfinv(u) (:func:`kept_probe_margins`). Easy windows use the tail probability
    v = erfc(|z|/sqrt 2) the same way, |z| = sqrt(2) erfcinv(v), accurate far in the tail. Signs are
    symmetric.
-2. The other in-plane field w (along e_w, the unit vector orthogonal to the probe in the teacher-probe
-   plane) is independent of z: a standard normal. The teacher field is t = cos(theta) z - sin(theta) w.
-3. The N - 2 orthogonal directions of the kept examples: x = z J_p + w e_w + (I - J_p J_p^T - e_w e_w^T) g,
-   g ~ N(0, I_N).
+2. The other in-plane field w (along e_w = -sin(theta) T + cos(theta) v, the unit vector orthogonal to
+   the probe in the teacher-probe plane) is independent of z: a standard normal. The teacher field is
+   t = cos(theta) z - sin(theta) w.
+3. The N - 2 coordinates orthogonal to the plane: i.i.d. standard normals, independent of the label, so
+   that the label-signed inputs z = y x the solver needs are drawn directly (y times a symmetric
+   independent normal is a standard normal). The teacher and v are the
+   first two coordinate axes (:func:`teacher_and_probe`: no loss of generality, the problem is
+   rotation invariant), so x = (t, v.x, g_3, ..., g_N) needs no projections.
 
 ``sample_direct`` draws all P full inputs and sorts them, the reference the tests compare with.
 """
@@ -34,25 +38,25 @@ from theory.model import validate_alpha, validate_keep, validate_keep_fraction, 
 
 @dataclass(frozen=True)
 class PrunedData:
-    """A pruned training set.
+    """A pruned training set, stored as the label-signed inputs the max-margin problem uses.
 
     Attributes
     ----------
-    X : [n_keep, N] kept inputs.  y : [n_keep] labels sign(T.x).
-    teacher : [N] unit teacher T.  probe : [N] unit probe J_p at angle theta to T.
+    Z : [n_keep, N] label-signed inputs z_mu = y_mu x_mu (the max-margin constraints are Z w >= 1).
+    y : [n_keep] labels sign(T.x).  teacher : [N] unit teacher T.  probe : [N] unit probe J_p.
     n_pool : P, the number of examples before pruning.
     """
 
-    X: np.ndarray
+    Z: np.ndarray
     y: np.ndarray
     teacher: np.ndarray
     probe: np.ndarray
     n_pool: int
 
     @property
-    def Z(self) -> np.ndarray:
-        """[n_keep, N] label-signed inputs z_mu = y_mu x_mu (the max-margin constraints Z w >= 1)."""
-        return self.y[:, None] * self.X
+    def X(self) -> np.ndarray:
+        """[n_keep, N] the kept inputs x_mu = y_mu z_mu."""
+        return self.y[:, None] * self.Z
 
 
 def pool_sizes(n: int, alpha_prune: float, keep_fraction: float) -> tuple[int, int]:
@@ -68,14 +72,16 @@ def pool_sizes(n: int, alpha_prune: float, keep_fraction: float) -> tuple[int, i
     return n_pool, n_keep
 
 
-def teacher_and_probe(rng: np.random.Generator, n: int, probe_angle_deg: float):
-    """Random unit teacher T, unit v orthogonal to T, and probe J_p = cos(theta) T + sin(theta) v."""
+def teacher_and_probe(n: int, probe_angle_deg: float):
+    """Teacher T = e_1, v = e_2, and probe J_p = cos(theta) T + sin(theta) v.
+
+    Without loss of generality: the inputs are isotropic and the max-margin student is equivariant
+    under rotations, so the test error has the same law for every orientation of the teacher-probe
+    plane; choosing the coordinate axes saves projecting every input onto random directions.
+    """
     theta = math.radians(validate_probe_angle_deg(probe_angle_deg))
-    teacher = rng.standard_normal(n)
-    teacher /= np.linalg.norm(teacher)
-    v = rng.standard_normal(n)
-    v -= (v @ teacher) * teacher
-    v /= np.linalg.norm(v)
+    teacher, v = np.zeros(n), np.zeros(n)
+    teacher[0], v[1] = 1.0, 1.0
     return teacher, v, math.cos(theta) * teacher + math.sin(theta) * v
 
 
@@ -121,15 +127,17 @@ def sample_pruned(
         raise ValueError(f"the kept set ({n_keep} x {n} inputs, {n_keep * n * 8 / 2**30:.1f} GiB) does not fit "
                          f"in memory (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); lower alpha_prune or n")
     rng = np.random.default_rng(seed)
-    teacher, v, probe = teacher_and_probe(rng, n, probe_angle_deg)
+    teacher, _, probe = teacher_and_probe(n, probe_angle_deg)
     theta = math.radians(probe_angle_deg)
-    e_w = -math.sin(theta) * teacher + math.cos(theta) * v  # unit, orthogonal to the probe, in the plane
     z = kept_probe_margins(rng, n_pool, n_keep, keep)
     w = rng.standard_normal(n_keep)
-    g = rng.standard_normal((n_keep, n))
-    X = g - np.outer(g @ probe, probe) - np.outer(g @ e_w, e_w) + np.outer(z, probe) + np.outer(w, e_w)
-    t = math.cos(theta) * z - math.sin(theta) * w
-    return PrunedData(X=X, y=_labels(t), teacher=teacher, probe=probe, n_pool=n_pool)
+    # columns 2..N-1 of Z = y x: y times i.i.d. standard normals independent of y, i.e. standard normals
+    Z = rng.standard_normal((n_keep, n))
+    t = math.cos(theta) * z - math.sin(theta) * w  # teacher field T.x
+    y = _labels(t)
+    Z[:, 0] = y * t
+    Z[:, 1] = y * (math.sin(theta) * z + math.cos(theta) * w)  # y v.x
+    return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 
 def sample_direct(
@@ -138,11 +146,12 @@ def sample_direct(
     """Reference sampler: all P inputs in full, then pruning. Same distribution as ``sample_pruned``."""
     n_pool, n_keep = pool_sizes(n, alpha_prune, keep_fraction)
     rng = np.random.default_rng(seed)
-    teacher, _, probe = teacher_and_probe(rng, n, probe_angle_deg)
+    teacher, _, probe = teacher_and_probe(n, probe_angle_deg)
     X = rng.standard_normal((n_pool, n))
     kept = select_by_margin(X @ probe, n_keep, keep)
     X = X[kept]
-    return PrunedData(X=X, y=_labels(X @ teacher), teacher=teacher, probe=probe, n_pool=n_pool)
+    y = _labels(X @ teacher)
+    return PrunedData(Z=y[:, None] * X, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 
 def _labels(t: np.ndarray) -> np.ndarray:

@@ -23,9 +23,7 @@ def test_pruning_keeps_round_fp_and_the_right_examples(keep):
     d = sample_direct(40, 1.3, 0.27, keep, 20.0, seed=5)
     assert d.X.shape == (n_keep, 40) and d.n_pool == n_pool
     # regenerate the pool to check that exactly the extreme |probe margins| were kept
-    rng = np.random.default_rng(5)
-    rng.standard_normal(40), rng.standard_normal(40)
-    pool = rng.standard_normal((n_pool, 40))
+    pool = np.random.default_rng(5).standard_normal((n_pool, 40))
     margins = np.sort(np.abs(pool @ d.probe))
     kept = np.sort(np.abs(d.X @ d.probe))
     expected = margins[:n_keep] if keep == "hard" else margins[-n_keep:]
