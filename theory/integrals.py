@@ -124,6 +124,25 @@ def _truncated_normal_moments(lo: float, hi: float, half: float):
 
 
 @njit(cache=True)
+def _gaussian_acceptance_moments(lo: float, hi: float, c0: float, sb: float, width_t: float):
+    """(int phi(n) q, int n phi(n) q, int n^2 phi(n) q) over n in [lo, hi] for the acceptance
+    q = exp(-z^2 / (2 T^2)) of z = c0 - sb n (c0 = cos(beta) m).
+
+    phi(n) q = exp(-c0^2 / (2 T^2 a)) phi(s) with a = 1 + sb^2 / T^2, n = mu + s / sqrt(a),
+    mu = sb c0 / (T^2 a): the moments of a Gaussian of mean mu and variance 1/a, in closed form from
+    the standard normal moments over [(lo - mu) sqrt(a), (hi - mu) sqrt(a)] (n ds = dn sqrt(a)).
+    """
+    t2 = width_t * width_t
+    a = 1.0 + sb * sb / t2
+    root = math.sqrt(a)
+    mu = sb * c0 / (t2 * a)
+    amp = math.exp(-0.5 * c0 * c0 / (t2 * a)) / root
+    slo, shi = (lo - mu) * root, (hi - mu) * root
+    m0, m1, m2 = _truncated_normal_moments(slo, shi, 0.5 * (shi - slo))
+    return amp * m0, amp * (mu * m0 + m1 / root), amp * (mu * mu * m0 + 2.0 * mu * m1 / root + m2 / a)
+
+
+@njit(cache=True)
 def _clip_halfline(lo: float, hi: float, p: float, q: float):
     """Intersect [lo, hi] with {n : p n + q > 0}."""
     if p > 0.0:
@@ -141,7 +160,7 @@ def _breakpoints(theta, beta, r, sigma, kappa, windows, m_hi):
     sb, cb = math.sin(beta), math.cos(beta)
     a, b = math.sin(theta - beta), math.cos(theta - beta)
     st = math.sin(theta)
-    out = np.empty(64)
+    out = np.empty(16 + 48 * windows.shape[0])
     k = 0
     out[k] = -M_MAX
     k += 1
@@ -161,6 +180,23 @@ def _breakpoints(theta, beta, r, sigma, kappa, windows, m_hi):
             out[k + 1] = -s * width
             k += 2
     for j in range(windows.shape[0]):
+        if windows[j, 3] > 0.0 and abs(cb) > 0.0:  # a Gaussian acceptance exp(-z^2 / 2T^2)
+            spread = windows[j, 3] ** 2 + sb * sb  # its variance along m, times cb^2
+            width = math.sqrt(spread) / abs(cb)  # its width around z = 0
+            out[k] = 0.0
+            k += 1
+            for s in (1.0, 3.0, 6.0):
+                out[k] = s * width
+                out[k + 1] = -s * width
+                k += 2
+            for e in range(2):  # beyond a finite edge z_e it decays on the scale (T^2 + sb^2) / |z_e|
+                z_edge = windows[j, e]
+                if math.isfinite(z_edge):
+                    decay = spread / max(abs(z_edge), math.sqrt(spread)) / abs(cb)
+                    for s in (1.0, 3.0, 6.0, 12.0, 24.0, 48.0):
+                        out[k] = z_edge / cb + s * decay
+                        out[k + 1] = z_edge / cb - s * decay
+                        k += 2
         for e in range(2):
             z_edge = windows[j, e]
             if not math.isfinite(z_edge):
@@ -219,7 +255,8 @@ def _window_moments_rpos(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w
     theta, beta : probe angle and the student's in-plane angle from the probe (radians).
     r, sigma : in-plane and orthogonal weight of the unit student (r^2 + sigma^2 = 1), sigma > 0.
     kappa : margin.
-    windows : [n_intervals, 2] intervals of z forming K.
+    windows : [n_intervals, 4] rows (z_lo, z_hi, weight, T): the acceptance q(z) of the selection rule is
+        weight on [z_lo, z_hi], times exp(-z^2 / (2 T^2)) when T > 0 (``theory.rules.Rule.windows``).
     norm : 2 / f, the normalisation of E_K including the doubling.
     gl_x, gl_w : Gauss-Legendre rule on [-1, 1]; max_width : largest panel width in m.
 
@@ -266,13 +303,17 @@ def _window_moments_rpos(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w
                     if math.isfinite(windows[j, 1]):
                         nlo, nhi = _clip_halfline(nlo, nhi, sb, windows[j, 1] - cb * m)
                     if nlo < nhi:
-                        half = 0.5 * (nhi - nlo)
-                        if sb != 0.0 and nlo > tlo and nhi < thi:  # a whole strip: its width is exact
-                            half = 0.5 * (windows[j, 1] - windows[j, 0]) / abs(sb)
-                        q0, q1, q2 = _truncated_normal_moments(nlo, nhi, half)
-                        n0 += q0
-                        n1 += q1
-                        n2 += q2
+                        acc_weight, width_t = windows[j, 2], windows[j, 3]
+                        if width_t == 0.0:  # constant acceptance on the interval
+                            half = 0.5 * (nhi - nlo)
+                            if sb != 0.0 and nlo > tlo and nhi < thi:  # a whole strip: its width is exact
+                                half = 0.5 * (windows[j, 1] - windows[j, 0]) / abs(sb)
+                            q0, q1, q2 = _truncated_normal_moments(nlo, nhi, half)
+                        else:
+                            q0, q1, q2 = _gaussian_acceptance_moments(nlo, nhi, cb * m, sb, width_t)
+                        n0 += acc_weight * q0
+                        n1 += acc_weight * q1
+                        n2 += acc_weight * q2
                 if n0 == 0.0 and n1 == 0.0:
                     continue
                 gv, gu, gs, guu, gus, gss = g_and_derivatives(kappa_off - r * y, sigma)

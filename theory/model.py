@@ -5,7 +5,8 @@ Symbols (see ``docs/theory.md``):
 * N            input dimension; inputs x ~ N(0, I_N), teacher T, label y = sign(T.x).
 * theta        probe angle [``probe_angle_deg``, in degrees]: the probe J_p = cos(theta) T + sin(theta) v.
 * f            keep fraction [``keep_fraction``] of the P = alpha_tot N examples that is kept.
-* keep         ``"hard"`` keeps the f P smallest |J_p.x|, ``"easy"`` the f P largest.
+* keep         the selection rule: ``"hard"`` keeps the f P smallest |J_p.x|, ``"easy"`` the f P largest;
+               ``"random"``, ``"band:S"``, ``"mix:M"``, ``"soft:T"`` in :mod:`theory.rules`.
 * alpha_prune  f P / N [``alpha_prune``], the size of the pruned training set in units of N.
 * alpha_tot    P / N = alpha_prune / f [``alpha_total``], the size of the pool.
 
@@ -55,6 +56,15 @@ def validate_keep(keep: str) -> str:
     if keep not in KEEP_POLICIES:
         raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, got {keep!r}")
     return keep
+
+
+def validate_rule(keep, keep_fraction: float) -> str:
+    """The canonical string of a selection rule (:class:`theory.rules.Rule` or its string) valid at f."""
+    from theory.rules import Rule
+
+    rule = Rule.parse(keep)
+    rule.check(keep_fraction)
+    return str(rule)
 
 
 def validate_probe_angle_deg(probe_angle_deg: float) -> float:
@@ -109,8 +119,9 @@ class Params:
         alpha_prune = f P / N > 0, size of the kept set in units of N.
     keep_fraction : float
         f in (0, 1], fraction of the pool that is kept.
-    keep : str
-        ``"hard"`` (smallest probe margins) or ``"easy"`` (largest).
+    keep : str or theory.rules.Rule
+        the selection rule: ``"hard"`` (smallest probe margins), ``"easy"`` (largest), ``"random"``,
+        ``"band:S"``, ``"mix:M"``, ``"soft:T"`` (see :mod:`theory.rules`); stored as its canonical string.
     probe_angle_deg : float
         theta in [0, 90) degrees, angle between probe and teacher.
     """
@@ -123,7 +134,7 @@ class Params:
     def __post_init__(self) -> None:
         object.__setattr__(self, "alpha_prune", validate_alpha(self.alpha_prune))
         object.__setattr__(self, "keep_fraction", validate_keep_fraction(self.keep_fraction))
-        object.__setattr__(self, "keep", validate_keep(self.keep))
+        object.__setattr__(self, "keep", validate_rule(self.keep, self.keep_fraction))
         object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
 
     @property
@@ -137,6 +148,13 @@ class Params:
         return math.radians(self.probe_angle_deg)
 
     @property
+    def rule(self):
+        """The selection rule as a :class:`theory.rules.Rule`."""
+        from theory.rules import Rule
+
+        return Rule.parse(self.keep)
+
+    @property
     def gamma(self) -> float:
-        """Window edge gamma (see :func:`window_edge`)."""
+        """Window edge gamma of a hard or easy window (see :func:`window_edge`)."""
         return window_edge(self.keep_fraction, self.keep)

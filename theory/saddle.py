@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from theory.integrals import DEFAULT_MAX_WIDTH, GL_W, GL_X, window_moments
-from theory.model import Params, window_intervals
+from theory.model import Params
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Problem:
         return cls(
             params=params,
             theta=params.probe_angle,
-            windows=window_intervals(params.keep_fraction, params.keep),
+            windows=params.rule.windows(params.keep_fraction),
             norm=2.0 / params.keep_fraction,
             **quadrature,
         )
