@@ -85,6 +85,10 @@ class Rule:
             raise ValueError(f"keep rule {spec!r}: {value!r} is not a number") from None
         return cls(kind, number)
 
+    def is_hard(self) -> bool:
+        """True for the rules that are the hard window: hard, band:0, mix:1."""
+        return self.kind == "hard" or (self.kind, self.param) in (("band", 0.0), ("mix", 1.0))
+
     def __str__(self) -> str:
         return self.kind if self.param is None else f"{self.kind}:{self.param:.12g}"
 
@@ -105,7 +109,7 @@ class Rule:
         inf = math.inf
         if f == 1.0 or self.kind == "random":
             return np.array([[-inf, inf, 1.0 if f == 1.0 else f, 0.0]])
-        if self.kind == "hard" or (self.kind == "band" and self.param == 0.0) or (self.kind == "mix" and self.param == 1.0):
+        if self.is_hard():
             g = _erfinv_edge(f)
             return np.array([[-g, g, 1.0, 0.0]])
         if self.kind == "easy":
@@ -175,9 +179,7 @@ class Rule:
             return self._soft_margins(rng, n_pool, f)
         if n_keep == n_pool or self.kind == "random":
             return rng.standard_normal(n_keep)
-        kind, param = self.kind, self.param
-        if kind == "band" and param == 0.0 or kind == "mix" and param == 1.0:
-            kind = "hard"
+        kind, param = ("hard", None) if self.is_hard() else (self.kind, self.param)
         if kind == "hard":
             u = rng.beta(n_keep + 1, n_pool - n_keep) * rng.random(n_keep)
             return _signed(rng, _SQRT2 * special.erfinv(u))
