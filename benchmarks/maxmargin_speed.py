@@ -56,7 +56,7 @@ def solver_only(seeds: int, repeats: int) -> None:
           f" {'|dkappa|/kappa':>15} {'1-cos':>9} {'method':>11}")
     for alpha, f in ((10.0, 1.0), (4.0, 0.1), (10.0, 0.1)):
         for seed in range(seeds):
-            Z = sample_pruned(200, alpha, f, "hard", 0.0, seed=seed).Z
+            Z = sample_pruned(Params(alpha, f, "hard", 0.0), 200, seed=seed).Z
             t_ours, ours = _median_time(lambda Z=Z: fit_max_margin(Z), repeats)
             t_cvx, w_cvx = _median_time(lambda Z=Z: _cvxpy(Z), repeats)
             dk = abs(ours.margin * np.linalg.norm(w_cvx) - 1.0)
@@ -73,7 +73,7 @@ def end_to_end(seeds: int) -> None:
         params = Params(10.0, f, "hard", 0.0)
         res = simulate(params, n=200, seeds=seeds, seed=0)
         per_problem = res.seconds / seeds
-        problems = [sample_pruned(200, 10.0, f, "hard", 0.0, seed=[0, 200, i]).Z for i in range(seeds)]
+        problems = [sample_pruned(Params(10.0, f, "hard", 0.0), 200, seed=[0, 200, i]).Z for i in range(seeds)]
         cvx = [_median_time(lambda Z=Z: _cvxpy(Z), 1)[0] for Z in problems]
         print(f"{f:5.2f} {per_problem * 1e3:18.1f} {np.median(cvx) * 1e3:19.0f} {np.median(cvx) / per_problem:6.0f}")
 
@@ -86,7 +86,7 @@ def breakdown(seeds: int) -> None:
         t_sample = t_solve = t_measure = 0.0
         for i in range(seeds):
             t0 = time.perf_counter()
-            d = sample_pruned(200, 10.0, f, "hard", 0.0, seed=[1, 200, i])
+            d = sample_pruned(Params(10.0, f, "hard", 0.0), 200, seed=[1, 200, i])
             t1 = time.perf_counter()
             fit = fit_max_margin(d.Z)
             t2 = time.perf_counter()
@@ -120,7 +120,7 @@ def jax_batches(seeds: int) -> None:
     use_single_threaded_xla()
     print("JAX batched interior point vs numba on the same problems (N = 200, alpha = 10, f = 1):")
     for batch in (8, 32):
-        Zs = np.stack([sample_pruned(200, 10.0, 1.0, "hard", 0.0, seed=[5, i]).Z for i in range(batch)])
+        Zs = np.stack([sample_pruned(Params(10.0, 1.0, "hard", 0.0), 200, seed=[5, i]).Z for i in range(batch)])
         fit_max_margin_batch(Zs[:2], method="interior-point")  # compile
         t0 = time.perf_counter()
         res = fit_max_margin_batch(Zs, method="interior-point")
@@ -140,7 +140,7 @@ def sklearn_comparison(seeds: int) -> None:
     print(f"{'seed':>4} {'ours [ms]':>10} {'sklearn [ms]':>13} {'ratio':>6} {'kkt ours':>9} {'kkt skl':>9}"
           f" {'1-cos':>9}")
     for seed in range(seeds):
-        data = sample_pruned(200, 10.0, 1.0, "hard", 0.0, seed=seed)
+        data = sample_pruned(Params(10.0, 1.0, "hard", 0.0), 200, seed=seed)
         Z = data.Z
         t_ours, ours = _median_time(lambda Z=Z: fit_max_margin(Z), 1)
         for tol in (1e-4, 1e-8, 1e-12):  # the last attempt is reported if none reaches our KKT level
@@ -165,7 +165,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=1, help="timing repeats, the same for ours and CVXPY (median)")
     ap.add_argument("--seeds", type=int, default=3, help="independent problems per configuration")
     args = ap.parse_args(argv)
-    fit_max_margin(sample_pruned(200, 10.0, 1.0, "hard", 0.0, seed=99).Z)  # compile outside the timings
+    fit_max_margin(sample_pruned(Params(10.0, 1.0, "hard", 0.0), 200, seed=99).Z)  # compile outside the timings
     runs = {"solver": lambda: solver_only(args.seeds, args.repeats),
             "end-to-end": lambda: end_to_end(max(args.seeds, 10)),
             "breakdown": lambda: breakdown(max(args.seeds, 10)),

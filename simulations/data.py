@@ -2,7 +2,8 @@
 
 Model (``docs/theory.md``): x ~ N(0, I_N); teacher T and probe J_p = cos(theta) T + sin(theta) v
 are unit vectors with v orthogonal to T; y = sign(T.x). Of P = round(alpha_tot N) examples the
-``n_keep = round(f P)`` with the smallest |J_p.x| (hard) or the largest (easy) are kept.
+selection rule of ``params.keep`` (``theory.rules``) keeps ``n_keep = round(f P)``, e.g. those with the
+smallest |J_p.x| (hard) or the largest (easy).
 
 ``sample_pruned`` is exact in distribution and draws only the kept examples, in O(f P N) time and memory
 whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones cost):
@@ -10,9 +11,9 @@ whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones c
 1. The kept probe margins are order statistics of P i.i.d. |z|. With u = P(|Z| <= |z|) = erf(|z|/sqrt 2)
    uniform, the n smallest (hard) of P uniforms are, given the (n+1)-th smallest u* ~ Beta(n + 1, P - n),
    n i.i.d. uniforms on [0, u*): draw u* from its Beta law, then the n values, and map back,
-   |z| = sqrt(2) erfinv(u) (:func:`kept_probe_margins`). Easy windows use the tail probability
-   v = erfc(|z|/sqrt 2) the same way, |z| = sqrt(2) erfcinv(v), accurate far in the tail. Signs are
-   symmetric.
+   |z| = sqrt(2) erfinv(u). Easy windows use the tail probability v = erfc(|z|/sqrt 2) the same way,
+   |z| = sqrt(2) erfcinv(v), accurate far in the tail; bands and mixtures are order-statistic windows
+   too; signs are symmetric. One definition per selection rule: ``theory.rules.Rule.kept_margins``.
 2. The other in-plane field w (along e_w = -sin(theta) T + cos(theta) v, the unit vector orthogonal to
    the probe in the teacher-probe plane) is independent of z: a standard normal. The teacher field is
    t = cos(theta) z - sin(theta) w.
@@ -22,7 +23,8 @@ whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones c
    first two coordinate axes (:func:`teacher_and_probe`: no loss of generality, the problem is
    rotation invariant), so x = (t, v.x, g_3, ..., g_N) needs no projections.
 
-``sample_direct`` draws all P full inputs and sorts them, the reference the tests compare with.
+``sample_direct`` draws all P full inputs and applies the rule's literal selection (``Rule.select``), the
+reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
-from theory.model import validate_alpha, validate_keep, validate_keep_fraction, validate_probe_angle_deg
+from theory.model import Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
 
 
 @dataclass(frozen=True)
@@ -85,70 +86,48 @@ def teacher_and_probe(n: int, probe_angle_deg: float):
     return teacher, v, math.cos(theta) * teacher + math.sin(theta) * v
 
 
-def select_by_margin(probe_margin: np.ndarray, n_keep: int, keep: str) -> np.ndarray:
-    """Indices (sorted) of the n_keep smallest (hard) or largest (easy) |probe margin|."""
-    validate_keep(keep)
-    size = np.abs(probe_margin)
-    n = size.size
-    if not 1 <= n_keep <= n:
-        raise ValueError(f"n_keep must be in [1, {n}], got {n_keep}")
-    if n_keep == n:
-        return np.arange(n)
-    if keep == "hard":
-        idx = np.argpartition(size, n_keep - 1)[:n_keep]
-    else:
-        idx = np.argpartition(size, n - n_keep)[n - n_keep:]
-    return np.sort(idx)
-
-
 MAX_KEPT_BYTES = 8 * 2**30  # the kept inputs must fit in memory: refuse larger requests up front
 
 
-def kept_probe_margins(rng: np.random.Generator, n_pool: int, n_keep: int, keep: str) -> np.ndarray:
-    """The probe margins z of the n_keep examples of a pool of n_pool kept by ``keep`` (order statistics,
-    see the module doc), in random order; O(n_keep) whatever n_pool."""
-    validate_keep(keep)
-    if not 1 <= n_keep <= n_pool:
-        raise ValueError(f"n_keep must be in [1, {n_pool}], got {n_keep}")
-    if n_keep == n_pool:
-        return rng.standard_normal(n_pool)
-    edge = rng.beta(n_keep + 1, n_pool - n_keep)  # the (n_keep + 1)-th smallest of n_pool uniforms
-    u = edge * rng.random(n_keep)
-    size = math.sqrt(2.0) * (special.erfinv(u) if keep == "hard" else special.erfcinv(u))
-    return np.where(rng.random(n_keep) < 0.5, -size, size)
-
-
-def sample_pruned(
-    n: int, alpha_prune: float, keep_fraction: float, keep: str, probe_angle_deg: float, seed
-) -> PrunedData:
-    """Draw the kept set of a pool pruned by probe margin, exactly in distribution (see module doc)."""
-    n_pool, n_keep = pool_sizes(n, alpha_prune, keep_fraction)
-    if n_keep * n * 8 > MAX_KEPT_BYTES:
-        raise ValueError(f"the kept set ({n_keep} x {n} inputs, {n_keep * n * 8 / 2**30:.1f} GiB) does not fit "
-                         f"in memory (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); lower alpha_prune or n")
-    rng = np.random.default_rng(seed)
-    teacher, _, probe = teacher_and_probe(n, probe_angle_deg)
-    theta = math.radians(probe_angle_deg)
-    z = kept_probe_margins(rng, n_pool, n_keep, keep)
-    w = rng.standard_normal(n_keep)
-    # columns 2..N-1 of Z = y x: y times i.i.d. standard normals independent of y, i.e. standard normals
-    Z = rng.standard_normal((n_keep, n))
+def _kept_inputs(rng: np.random.Generator, z: np.ndarray, w: np.ndarray, n: int, theta: float):
+    """Label-signed inputs Z and labels y of kept examples with probe field z and in-plane field w (module
+    doc, steps 2-3): the teacher and v are the first two axes, the N - 2 other coordinates standard normal."""
+    Z = rng.standard_normal((z.size, n))  # columns 2..N-1: y times independent symmetric normals
     t = math.cos(theta) * z - math.sin(theta) * w  # teacher field T.x
     y = _labels(t)
     Z[:, 0] = y * t
     Z[:, 1] = y * (math.sin(theta) * z + math.cos(theta) * w)  # y v.x
+    return Z, y
+
+
+def sample_pruned(params: Params, n: int, seed) -> PrunedData:
+    """Draw the kept set of a pool pruned by ``params.rule``, exactly in distribution (see module doc).
+
+    The pool has P = round(alpha_tot N) examples and n_keep = round(f P) are kept (soft rules: a
+    Binomial(P, f) number); the cost is O(n_keep N) whatever P.
+    """
+    if not isinstance(params, Params):
+        raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    n_pool, n_keep = pool_sizes(n, params.alpha_prune, params.keep_fraction)
+    if n_keep * n * 8 > MAX_KEPT_BYTES:
+        raise ValueError(f"the kept set ({n_keep} x {n} inputs, {n_keep * n * 8 / 2**30:.1f} GiB) does not fit "
+                         f"in memory (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); lower alpha_prune or n")
+    rng = np.random.default_rng(seed)
+    teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
+    z = params.rule.kept_margins(rng, n_pool, n_keep, params.keep_fraction)
+    if z.size == 0:
+        raise ValueError(f"the soft rule kept no example of a pool of {n_pool}; increase alpha_prune or n")
+    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle)
     return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 
-def sample_direct(
-    n: int, alpha_prune: float, keep_fraction: float, keep: str, probe_angle_deg: float, seed
-) -> PrunedData:
-    """Reference sampler: all P inputs in full, then pruning. Same distribution as ``sample_pruned``."""
-    n_pool, n_keep = pool_sizes(n, alpha_prune, keep_fraction)
+def sample_direct(params: Params, n: int, seed) -> PrunedData:
+    """Reference sampler: all P inputs in full, then the rule's literal selection (``Rule.select``)."""
+    n_pool, n_keep = pool_sizes(n, params.alpha_prune, params.keep_fraction)
     rng = np.random.default_rng(seed)
-    teacher, _, probe = teacher_and_probe(n, probe_angle_deg)
+    teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
     X = rng.standard_normal((n_pool, n))
-    kept = select_by_margin(X @ probe, n_keep, keep)
+    kept = params.rule.select(rng, X @ probe, n_keep, params.keep_fraction)
     X = X[kept]
     y = _labels(X @ teacher)
     return PrunedData(Z=y[:, None] * X, y=y, teacher=teacher, probe=probe, n_pool=n_pool)

@@ -70,8 +70,7 @@ def run_chunk(unit) -> list[tuple[float, float]]:
     (the JAX interior point solves the chunk as one batch), measure eps from each student's direction.
     """
     params, n, seed, indices, backend = unit
-    datas = [sample_pruned(n, params.alpha_prune, params.keep_fraction, params.keep, params.probe_angle_deg,
-                           seed=[seed, n, i]) for i in indices]
+    datas = [sample_pruned(params, n, seed=[seed, n, i]) for i in indices]
     zs = [d.Z for d in datas]
     method = SOLVER_METHOD[backend]
     fits = fit_max_margin_batch(np.stack(zs) if method == "interior-point" else zs, method=method)

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations.data import pool_sizes, sample_direct, sample_pruned, select_by_margin
+from simulations.data import pool_sizes, sample_direct, sample_pruned
+from theory import Params
+from theory.rules import Rule
 
 
 @pytest.mark.parametrize("theta", [0.0, 10.0, 45.0, 89.0])
 def test_probe_angle_is_exact_and_labels_follow_teacher(theta):
-    d = sample_pruned(50, 2.0, 0.3, "hard", theta, seed=3)
+    d = sample_pruned(Params(2.0, 0.3, "hard", theta), 50, seed=3)
     assert np.linalg.norm(d.teacher) == pytest.approx(1.0, abs=1e-14)
     assert np.linalg.norm(d.probe) == pytest.approx(1.0, abs=1e-14)
     assert math.degrees(math.acos(min(1.0, d.probe @ d.teacher))) == pytest.approx(theta, abs=1e-6)
@@ -20,7 +22,7 @@ def test_probe_angle_is_exact_and_labels_follow_teacher(theta):
 def test_pruning_keeps_round_fp_and_the_right_examples(keep):
     n_pool, n_keep = pool_sizes(40, 1.3, 0.27)
     assert n_pool == round(1.3 / 0.27 * 40) and n_keep == round(0.27 * n_pool)
-    d = sample_direct(40, 1.3, 0.27, keep, 20.0, seed=5)
+    d = sample_direct(Params(1.3, 0.27, keep, 20.0), 40, seed=5)
     assert d.X.shape == (n_keep, 40) and d.n_pool == n_pool
     # regenerate the pool to check that exactly the extreme |probe margins| were kept
     pool = np.random.default_rng(5).standard_normal((n_pool, 40))
@@ -32,15 +34,18 @@ def test_pruning_keeps_round_fp_and_the_right_examples(keep):
 
 def test_select_by_margin():
     m = np.array([0.5, -0.1, 2.0, -3.0, 0.2])
-    np.testing.assert_array_equal(select_by_margin(m, 2, "hard"), [1, 4])
-    np.testing.assert_array_equal(select_by_margin(m, 2, "easy"), [2, 3])
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(Rule("hard").select(rng, m, 2, 0.4), [1, 4])
+    np.testing.assert_array_equal(Rule("easy").select(rng, m, 2, 0.4), [2, 3])
+    np.testing.assert_array_equal(Rule("band", 0.2).select(rng, m, 2, 0.4), [0, 4])  # ranks 1, 2: 0.2, 0.5
+    assert 1 in Rule("mix", 0.5).select(rng, m, 2, 0.4)  # the hardest one, and one at random
     with pytest.raises(ValueError):
-        select_by_margin(m, 0, "hard")
+        Rule("hard").select(rng, m, 0, 0.4)
 
 
 def test_bit_reproducible():
-    a = sample_pruned(30, 1.0, 0.5, "easy", 5.0, seed=[1, 2, 3])
-    b = sample_pruned(30, 1.0, 0.5, "easy", 5.0, seed=[1, 2, 3])
+    a = sample_pruned(Params(1.0, 0.5, "easy", 5.0), 30, seed=[1, 2, 3])
+    b = sample_pruned(Params(1.0, 0.5, "easy", 5.0), 30, seed=[1, 2, 3])
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.y, b.y)
 
@@ -54,7 +59,7 @@ def test_field_first_sampler_matches_direct_sampler_in_distribution(keep, theta)
     def stats_of(sampler):
         t, z, o = [], [], []
         for s in range(60):
-            d = sampler(6, 4.0, 0.2, keep, theta, seed=s)
+            d = sampler(Params(4.0, 0.2, keep, theta), 6, seed=s)
             t.append(d.X @ d.teacher)
             z.append(d.X @ d.probe)
             basis = np.linalg.svd(np.stack([d.teacher, d.probe, np.eye(6)[0]]).T, full_matrices=False)[0]
@@ -78,7 +83,7 @@ def test_order_statistics_of_a_small_fraction_match_the_direct_sampler(keep):
     """f = 0.01 (P = 2400, 24 kept at N = 6): the kept |probe margins| of the order-statistics sampler and of
     sorting a full pool agree (two-sample KS over 80 seeds, p > 1e-3)."""
     def margins(sampler):
-        kept = (sampler(6, 4.0, 0.01, keep, 0.0, seed=s) for s in range(80))
+        kept = (sampler(Params(4.0, 0.01, keep, 0.0), 6, seed=s) for s in range(80))
         return np.concatenate([np.abs(d.X @ d.probe) for d in kept])
 
     assert stats.ks_2samp(margins(sample_pruned), margins(sample_direct)).pvalue > 1e-3
@@ -90,7 +95,7 @@ def test_sampling_cost_is_independent_of_the_pool():
     statistic (Beta(101, P - 100): within 40% of gamma with probability > 1 - 1e-4)."""
     from scipy import special
 
-    d = sample_pruned(50, 2.0, 1e-9, "hard", 0.0, seed=1)
+    d = sample_pruned(Params(2.0, 1e-9, "hard", 0.0), 50, seed=1)
     gamma = math.sqrt(2.0) * special.erfinv(1e-9)
     assert d.n_pool == 100_000_000_000 and d.X.shape == (100, 50)
     z = np.abs(d.X @ d.probe)
@@ -100,4 +105,27 @@ def test_sampling_cost_is_independent_of_the_pool():
 
 def test_a_kept_set_that_cannot_fit_is_refused():
     with pytest.raises(ValueError, match="does not fit in memory"):
-        sample_pruned(20000, 1e4, 0.5, "hard", 0.0, seed=0)
+        sample_pruned(Params(1e4, 0.5, "hard", 0.0), 20000, seed=0)
+
+
+@pytest.mark.parametrize("keep", ["random", "band:0.3", "mix:0.5", "soft:0.4"])
+@pytest.mark.parametrize("theta", [0.0, 20.0])
+def test_every_rule_samples_like_its_literal_definition(keep, theta):
+    """The O(f P) order-statistics sampler against the rule applied to a whole pool (Rule.select): kept
+    teacher and probe fields and the kept count (two-sample KS over 60 seeds of N = 6, f = 0.2, p > 1e-3)."""
+    def fields(sampler):
+        t, z, count = [], [], []
+        for s in range(60):
+            d = sampler(Params(4.0, 0.2, keep, theta), 6, seed=s)
+            t.append(d.X @ d.teacher)
+            z.append(d.X @ d.probe)
+            count.append(d.Z.shape[0])
+        return np.concatenate(t), np.concatenate(z), np.array(count, dtype=float)
+
+    fast, direct = fields(sample_pruned), fields(sample_direct)
+    for a, b in zip(fast[:2], direct[:2]):
+        assert stats.ks_2samp(a, b).pvalue > 1e-3
+    if keep.startswith("soft"):  # Binomial(P = 120, f = 0.2) counts: mean 24, sd 4.4
+        assert abs(fast[2].mean() - direct[2].mean()) < 4 * 4.4 * math.sqrt(2 / 60)
+    else:
+        assert np.all(fast[2] == 24) and np.all(direct[2] == 24)

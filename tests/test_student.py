@@ -4,6 +4,7 @@ import pytest
 
 from simulations.data import sample_pruned
 from simulations.student import MaxMarginResult, certify, fit_max_margin, fit_max_margin_batch, kkt_residual
+from theory import Params
 
 CASES = [  # (n, alpha_prune, f, keep, theta, seed): random, hard-pruned, easy-pruned, noisy probe
     (40, 3.0, 1.0, "hard", 0.0, 0),
@@ -23,7 +24,7 @@ def _cvxpy_max_margin(Z):
 
 @pytest.mark.parametrize("case", CASES)
 def test_numba_solver_matches_cvxpy(case):
-    d = sample_pruned(*case[:5], seed=case[5])
+    d = sample_pruned(Params(*case[1:5]), case[0], seed=case[5])
     ours = fit_max_margin(d.Z)
     ref = _cvxpy_max_margin(d.Z)
     assert ours.converged and ours.kkt_residual < 1e-9
@@ -37,7 +38,7 @@ def test_numba_solver_matches_cvxpy(case):
 
 
 def test_kkt_residual_detects_a_wrong_solution():
-    d = sample_pruned(30, 2.0, 1.0, "hard", 0.0, seed=9)
+    d = sample_pruned(Params(2.0, 1.0, "hard", 0.0), 30, seed=9)
     fit = fit_max_margin(d.Z)
     assert kkt_residual(d.Z, fit.w, fit.alpha) < 1e-10
     assert certify(d.Z, fit.w)[1] < 1e-10
@@ -46,7 +47,7 @@ def test_kkt_residual_detects_a_wrong_solution():
 
 
 def test_non_convergence_raises_or_is_flagged():
-    d = sample_pruned(40, 2.0, 0.2, "hard", 0.0, seed=1)
+    d = sample_pruned(Params(2.0, 0.2, "hard", 0.0), 40, seed=1)
     with pytest.raises(RuntimeError, match="did not converge"):
         fit_max_margin(d.Z, max_iter=5)
     res = fit_max_margin(d.Z, max_iter=5, raise_on_failure=False)
@@ -66,7 +67,7 @@ def test_every_method_gives_the_same_student_through_one_entry_point():
     import jax
 
     x64_before = jax.config.jax_enable_x64
-    datas = [sample_pruned(40, 2.0, 0.25, "hard", 5.0, seed=[7, i]) for i in range(4)]
+    datas = [sample_pruned(Params(2.0, 0.25, "hard", 5.0), 40, seed=[7, i]) for i in range(4)]
     batch = fit_max_margin_batch(np.stack([d.Z for d in datas]), method="interior-point")
     assert jax.config.jax_enable_x64 == x64_before  # the JAX solve does not change global settings
     for fit, d in zip(batch, datas):
@@ -83,7 +84,7 @@ def test_every_method_gives_the_same_student_through_one_entry_point():
 def test_scipy_nnls_fallback_is_exact_too():
     from simulations.student import _max_margin_scipy_nnls
 
-    d = sample_pruned(40, 2.0, 0.2, "hard", 0.0, seed=1)
+    d = sample_pruned(Params(2.0, 0.2, "hard", 0.0), 40, seed=1)
     w, alpha = _max_margin_scipy_nnls(d.Z)
     assert kkt_residual(d.Z, w, alpha) < 1e-9
     ref = fit_max_margin(d.Z)
@@ -102,7 +103,7 @@ def test_when_the_active_set_fails_the_fallback_answers(monkeypatch):
     set seeded by it: here the numba answer is replaced by a wrong one, and the result must be exact."""
     import simulations.student as student
 
-    Z = sample_pruned(100, 8.0, 0.02, "hard", 0.0, seed=[11, 100, 0]).Z
+    Z = sample_pruned(Params(8.0, 0.02, "hard", 0.0), 100, seed=[11, 100, 0]).Z
     exact = fit_max_margin(Z)
     real = student.max_margin_numba
 
@@ -154,7 +155,7 @@ def test_cholesky_append_and_delete_keep_the_factor_of_the_passive_gram_matrix()
 
 @pytest.mark.parametrize("n_cand, refresh", [(1, 1), (5, 3), (10_000, 1), (50, 1000)])
 def test_partial_pricing_changes_the_path_not_the_solution(n_cand, refresh):
-    d = sample_pruned(60, 3.0, 0.3, "hard", 0.0, seed=4)
+    d = sample_pruned(Params(3.0, 0.3, "hard", 0.0), 60, seed=4)
     ref = fit_max_margin(d.Z)
     fit = fit_max_margin(d.Z, n_cand=n_cand, refresh=refresh)
     assert fit.converged and fit.method == "active-set"
@@ -174,7 +175,7 @@ def test_agrees_with_scipy_nnls_across_shapes_and_pruning():
         alpha, f = float(rng.choice([0.1, 0.5, 1, 2, 4, 8])), float(rng.choice([1.0, 0.5, 0.1, 0.02]))
         keep, theta = str(rng.choice(["hard", "easy"])), float(rng.choice([0.0, 10.0, 45.0]))
         try:
-            d = sample_pruned(n, alpha, f, keep, theta, seed=trial)
+            d = sample_pruned(Params(alpha, f, keep, theta), n, seed=trial)
         except ValueError:  # fewer than one kept example
             continue
         ours = fit_max_margin(d.Z)

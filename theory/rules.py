@@ -167,14 +167,42 @@ class Rule:
         return q
 
     # ---- Monte Carlo ---------------------------------------------------------------------------
-    def kept_margins(self, rng: np.random.Generator, n_pool: int, n_keep: int) -> np.ndarray:
+    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float
+               ) -> np.ndarray:
+        """Indices (sorted) of the examples the rule keeps from a whole pool, by its literal definition
+        (the reference for :meth:`kept_margins`, and what a probe trained on the pool itself needs)."""
+        size = np.abs(np.asarray(probe_margins, dtype=float))
+        n_pool = size.size
+        if not 1 <= n_keep <= n_pool:
+            raise ValueError(f"n_keep must be in [1, {n_pool}], got {n_keep}")
+        if self.kind == "soft":
+            return np.flatnonzero(rng.random(n_pool) < self.acceptance(size, keep_fraction))
+        if n_keep == n_pool:
+            return np.arange(n_pool)
+        order = np.argsort(size, kind="stable")
+        if self.kind == "random":
+            chosen = rng.choice(n_pool, n_keep, replace=False)
+        elif self.kind in ("hard", "easy", "band"):
+            start = {"hard": 0, "easy": n_pool - n_keep}.get(self.kind)
+            if start is None:
+                start = min(int(round(self.param * n_pool)), n_pool - n_keep)
+            chosen = order[start:start + n_keep]
+        else:  # mix
+            n_h = int(round(self.param * n_keep))
+            rest = order[n_h:]
+            chosen = np.concatenate([order[:n_h], rest[rng.choice(rest.size, n_keep - n_h, replace=False)]])
+        return np.sort(chosen)
+
+    def kept_margins(self, rng: np.random.Generator, n_pool: int, n_keep: int,
+                     keep_fraction: float | None = None) -> np.ndarray:
         """Probe margins of the examples a pool of n_pool keeps, exactly in distribution, O(n_keep).
 
         u = erf(|z| / sqrt 2) is uniform on [0, 1]; the k-th smallest of P uniforms is Beta(k, P - k + 1),
         and given it the smaller ones are i.i.d. uniform below it (the larger ones above it). For soft the
-        count is Binomial(n_pool, f) with f = n_keep / n_pool, and the margins i.i.d. from q p / f.
+        count is Binomial(n_pool, f) (f = ``keep_fraction``, default n_keep / n_pool) and the margins are
+        i.i.d. from q p / f.
         """
-        f = n_keep / n_pool
+        f = n_keep / n_pool if keep_fraction is None else keep_fraction
         if self.kind == "soft":
             return self._soft_margins(rng, n_pool, f)
         if n_keep == n_pool or self.kind == "random":
