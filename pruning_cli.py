@@ -42,6 +42,19 @@ class ArgumentParser(argparse.ArgumentParser):
                           nargs="+" if multiple else None, default=[0.0] if multiple else 0.0, metavar="DEG",
                           help="angle(s) between probe and teacher in degrees, in [0, 90); 0 = perfect pruning metric")
 
+    def add_keep(self, multiple: bool, default=None) -> None:
+        """``--keep RULE [RULE ...]``: hard, easy, both (= hard easy), random, band:S, mix:M, soft:T."""
+        self.add_argument("--keep", nargs="+" if multiple else None, default=default, required=default is None,
+                          metavar="RULE", help="selection rule(s): hard (smallest |probe margin|), easy (largest), "
+                          "both (hard and easy), random, band:S (ranks from S P), mix:M (a fraction M of the kept "
+                          "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2))")
+
+    def add_probe_alpha(self) -> None:
+        """``--probe-alpha A``: a probe trained on A N examples (theory: theta = pi eps(A))."""
+        self.add_argument("--probe-alpha", type=float, default=None, metavar="A",
+                          help="the probe is the max-margin student of A N independent examples instead of a "
+                          "probe at --theta (theory: theta = 180 eps(A) degrees)")
+
     def add_format(self) -> None:
         """``--format table|json|csv``."""
         self.add_argument("--format", choices=FORMATS, default="table",
@@ -137,3 +150,13 @@ def progress(iterable: Iterable, total: int | None = None, desc: str = ""):
     from tqdm import tqdm
 
     return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False)
+
+
+def expand_keeps(keeps) -> list[str]:
+    """--keep values with 'both' expanded to hard and easy, duplicates dropped, order kept."""
+    out: list[str] = []
+    for k in [keeps] if isinstance(keeps, str) else keeps:
+        for rule in ("hard", "easy") if k == "both" else (k,):
+            if rule not in out:
+                out.append(rule)
+    return out

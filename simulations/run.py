@@ -5,15 +5,14 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, format_records, run_cli
 from simulations._jax import use_single_threaded_xla
-from simulations.runner import BACKENDS, extrapolate, simulate
-from theory.model import KEEP_POLICIES, Params
-from theory.solver import solve_saddle
+from simulations.probes import probe_option
+from simulations.runner import BACKENDS, extrapolate, simulate, theory_at_realised_probe
+from theory.model import Params
 
 
 def build_parser() -> ArgumentParser:
@@ -30,9 +29,13 @@ def build_parser() -> ArgumentParser:
                    help="pruned data set size alpha_prune = f P / N (> 0)")
     p.add_argument("-f", "--keep-fraction", type=float, required=True, metavar="F",
                    help="fraction f in (0, 1] of the pool that is kept")
-    p.add_argument("--keep", choices=KEEP_POLICIES, required=True,
-                   help="keep the hardest (smallest |probe margin|) or easiest examples")
+    p.add_keep(multiple=False)
     p.add_probe_angle()
+    p.add_probe_alpha()
+    p.add_argument("--probe", choices=("fixed", "self"), default="fixed",
+                   help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: the "
+                   "probe is the max-margin student of the pool itself, retrained each seed (needs the whole pool "
+                   "in memory); the realised probe angle is reported and eps_theory is taken there")
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed; seed i at dimension N uses rng([seed, N, i])")
@@ -49,6 +52,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations._jax)
         use_single_threaded_xla()
     params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
+    probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)
     if args.seeds < 2:
         raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")
     if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
@@ -57,14 +61,12 @@ def _main(argv: Sequence[str] | None) -> int:
         if n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n}")
     results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
-                        show_progress=True) for n in args.n]
-    theory = solve_saddle(params)
-    eps_theory = theory.eps if theory.success else math.nan
+                        show_progress=True, probe=probe) for n in args.n]
     extra = {}
     if len(set(args.n)) > 1:
         eps_inf, eps_inf_err = extrapolate(results)
         extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
-    records = [{**r.record(), **extra, "eps_theory": eps_theory} for r in results]
+    records = [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r)} for r in results]
     print(format_records(records, args.format))
     return 0
 

@@ -13,11 +13,13 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from simulations.data import pool_sizes, sample_pruned
+from simulations.data import pool_sizes
 from simulations.measure import order_parameters
+from simulations.probes import parse_probe, sample_with_probe
 from simulations.student import fit_max_margin_batch
 from theory.model import Params
 from theory.records import Record
@@ -31,6 +33,9 @@ class SimResult(Record):
 
     eps_mean, eps_sem : mean test error over seeds and its standard error (std / sqrt(seeds)).
     margin_mean : mean margin kappa of the unit student. seconds : wall time of the run.
+    probe : ``fixed``, ``alpha:A`` or ``self`` (:mod:`simulations.probes`).
+    alpha_prune_realised : mean kept count / N (differs from alpha_prune for soft rules and by rounding).
+    probe_angle_realised : mean angle of the probe to the teacher (trained probes), degrees.
     eps, margin : [seeds] per-seed values (not in the record).
     """
 
@@ -45,12 +50,24 @@ class SimResult(Record):
     eps_sem: float
     margin_mean: float
     seconds: float
+    probe: str = "fixed"
+    alpha_prune_realised: float = math.nan
+    probe_angle_realised: float = math.nan
     eps: tuple = ()
     margin: tuple = ()
 
     RECORD_FIELDS = (
         "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "eps_mean",
-        "eps_sem", "margin_mean", "seconds")
+        "eps_sem", "margin_mean", "seconds", "probe", "alpha_prune_realised", "probe_angle_realised")
+
+
+class SeedValue(NamedTuple):
+    """What one seed measures: the student's test error and margin, the kept count, the probe's angle."""
+
+    eps: float
+    margin: float
+    kept: int
+    probe_angle: float
 
 
 
@@ -63,30 +80,37 @@ def _check_backend(backend: str) -> str:
 SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> fit_max_margin method
 
 
-def run_chunk(unit) -> list[tuple[float, float]]:
-    """(eps, margin) of each seed of one work unit ``(params, n, seed, indices, backend)``.
+def run_chunk(unit) -> list[SeedValue]:
+    """The :class:`SeedValue` of each seed of one work unit ``(params, n, seed, indices, backend, probe)``.
 
-    One path for every backend: sample each seed, fit all of them with :func:`fit_max_margin_batch`
-    (the JAX interior point solves the chunk as one batch), measure eps from each student's direction.
+    One path for every backend: sample each seed (with its probe, :func:`simulations.probes.sample_with_probe`),
+    fit all of them with :func:`fit_max_margin_batch` (the JAX interior point solves the chunk as one batch),
+    measure eps from each student's direction.
     """
-    params, n, seed, indices, backend = unit
-    datas = [sample_pruned(params, n, seed=[seed, n, i]) for i in indices]
-    zs = [d.Z for d in datas]
+    params, n, seed, indices, backend, probe = unit
+    drawn = [sample_with_probe(params, n, [seed, n, i], probe) for i in indices]
+    zs = [d.Z for d, _ in drawn]
     method = SOLVER_METHOD[backend]
-    fits = fit_max_margin_batch(np.stack(zs) if method == "interior-point" else zs, method=method)
-    return [(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin) for fit, d in zip(fits, datas)]
+    stack = method == "interior-point" and len({z.shape for z in zs}) == 1
+    fits = fit_max_margin_batch(np.stack(zs) if stack else zs,
+                                method=method if stack or method != "interior-point" else "active-set")
+    return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], theta)
+            for fit, (d, theta) in zip(fits, drawn)]
 
 
-def work_units(params: Params, n: int, seeds: int, seed: int, backend: str, chunk: int) -> list[tuple]:
+def work_units(params: Params, n: int, seeds: int, seed: int, backend: str, chunk: int,
+               probe: str = "fixed") -> list[tuple]:
     """Split the seeds of a point into work units of ``chunk`` consecutive seed indices."""
-    return [(params, int(n), int(seed), list(range(i, min(i + chunk, seeds))), backend)
+    return [(params, int(n), int(seed), list(range(i, min(i + chunk, seeds))), backend, probe)
             for i in range(0, int(seeds), chunk)]
 
 
-def summarize(params: Params, n: int, values: Sequence[tuple[float, float]], seconds: float) -> SimResult:
-    """SimResult from per-seed (eps, margin) values in seed order (one code path for every runner)."""
-    eps = np.array([v[0] for v in values])
-    margin = np.array([v[1] for v in values])
+def summarize(params: Params, n: int, values: Sequence[SeedValue], seconds: float, probe: str = "fixed"
+              ) -> SimResult:
+    """SimResult from per-seed values in seed order (one code path for every runner)."""
+    values = [SeedValue(*v) for v in values]
+    eps = np.array([v.eps for v in values])
+    margin = np.array([v.margin for v in values])
     if not (np.all(np.isfinite(eps)) and np.all(np.isfinite(margin))):
         raise RuntimeError("non-finite test error or margin in a simulation")
     sem = float(eps.std(ddof=1) / math.sqrt(eps.size)) if eps.size > 1 else math.inf
@@ -94,7 +118,9 @@ def summarize(params: Params, n: int, values: Sequence[tuple[float, float]], sec
         alpha_prune=params.alpha_prune, alpha_total=params.alpha_total, keep_fraction=params.keep_fraction,
         keep=params.keep, probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(eps.size),
         eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
-        seconds=float(seconds), eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
+        seconds=float(seconds), probe=probe, alpha_prune_realised=float(np.mean([v.kept for v in values])) / n,
+        probe_angle_realised=float(np.mean([v.probe_angle for v in values])),
+        eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
     )
 
 
@@ -107,6 +133,7 @@ def simulate(
     backend: str = "numba",
     workers: int = 1,
     show_progress: bool = False,
+    probe: str = "fixed",
 ) -> SimResult:
     """Average the max-margin student's test error over ``seeds`` independent data sets.
 
@@ -115,6 +142,7 @@ def simulate(
     params : the point; n : input dimension N >= 2; seeds : number of data sets (>= 2 for an error bar).
     seed : base seed; backend : "numba" (exact active set) or "jax" (batched interior point).
     workers : processes running seed chunks in parallel.
+    probe : ``fixed`` (the exact angle of params), ``alpha:A`` or ``self`` (:mod:`simulations.probes`).
     """
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
@@ -124,9 +152,11 @@ def simulate(
     if isinstance(workers, bool) or int(workers) != workers or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     pool_sizes(n, params.alpha_prune, params.keep_fraction)  # validates n
+    probe = parse_probe(probe)
     start = time.perf_counter()
-    chunks = work_units(params, n, int(seeds), seed, backend, 4 if backend == "numba" else max(1, int(seeds)))
-    values: list[tuple[float, float]] = []
+    chunks = work_units(params, n, int(seeds), seed, backend, 4 if backend == "numba" else max(1, int(seeds)),
+                        probe)
+    values: list[SeedValue] = []
     bar = None
     if show_progress:
         from pruning_cli import progress
@@ -148,7 +178,17 @@ def simulate(
                 bar.update(len(out))
     if bar is not None:
         bar.close()
-    return summarize(params, n, values, time.perf_counter() - start)
+    return summarize(params, n, values, time.perf_counter() - start, probe)
+
+
+def theory_at_realised_probe(result: SimResult) -> float:
+    """The replica theory's eps at the point of ``result``, with the probe at its (mean) realised angle
+    (for a fixed probe: the point's own angle); NaN if the solver reports failure."""
+    from theory.solver import solve_saddle
+
+    params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised)
+    res = solve_saddle(params)
+    return res.eps if res.success else math.nan
 
 
 def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:

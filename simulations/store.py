@@ -18,8 +18,8 @@ from pathlib import Path
 
 from simulations.runner import SimResult
 
-CHUNK_FIELDS = ("eps", "margin", "seconds")
-KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend")
+CHUNK_FIELDS = ("eps", "margin", "kept", "probe_angle", "seconds")  # a work unit: per-seed SeedValue lists
+KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend", "probe")
 RECORD_FIELDS = SimResult.RECORD_FIELDS  # a stored point is a SimResult record
 
 

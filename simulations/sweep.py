@@ -12,24 +12,24 @@ where it stopped.
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import time
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, format_records, progress, run_cli, writable_directory
+from pruning_cli import ArgumentParser, expand_keeps, format_records, progress, run_cli, writable_directory
 from simulations._jax import use_single_threaded_xla
-from simulations.runner import BACKENDS, run_chunk, summarize, work_units
+from simulations.probes import parse_probe, probe_option
+from simulations.runner import BACKENDS, SeedValue, run_chunk, summarize, theory_at_realised_probe, work_units
 from simulations.store import CHUNK_FIELDS, ResultStore, point_key
-from theory.model import KEEP_POLICIES, Params
-from theory.solver import solve_saddle
+from theory.model import Params
 
 CHUNK = 5  # seeds per work unit
 
 
 def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[str], thetas: Sequence[float],
           ns: Sequence[int], seeds: int, store: ResultStore, *, seed: int = 0, backend: str = "numba",
-          show_progress: bool = False, client=None, on_unit_done=None) -> tuple[list[dict], int]:
+          show_progress: bool = False, client=None, on_unit_done=None, probe: str = "fixed"
+          ) -> tuple[list[dict], int]:
     """Records of the whole grid (from the store or computed now) and the number of work units computed now.
 
     Work units are (point, chunk of ``CHUNK`` consecutive seeds); each finished unit is written to the
@@ -39,12 +39,14 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
     """
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
     points = [(Params(a, f, k, t), n) for a, f, k, t, n in grid]  # validate everything first
+    probe = parse_probe(probe)
     units, missing = {}, []
     for params, n in points:
         base = point_key(alpha_prune=params.alpha_prune, keep_fraction=params.keep_fraction, keep=params.keep,
-                         probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend)
+                         probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend,
+                         probe=probe)
         units[(params, n)] = []
-        for unit in work_units(params, n, seeds, seed, backend, CHUNK):
+        for unit in work_units(params, n, seeds, seed, backend, CHUNK, probe):
             key = f"{base}-{unit[3][0]}"
             units[(params, n)].append(key)
             if store.get(key, CHUNK_FIELDS) is None:
@@ -52,7 +54,8 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
     bar = progress(None, total=len(missing), desc="sweep units") if show_progress and missing else None
 
     def finish(key, values, seconds):
-        store.put(key, {"eps": [v[0] for v in values], "margin": [v[1] for v in values], "seconds": seconds})
+        columns = {name: [v[i] for v in values] for i, name in enumerate(SeedValue._fields)}
+        store.put(key, {**columns, "seconds": seconds})
         if bar is not None:
             bar.update(1)
         if on_unit_done is not None:
@@ -77,10 +80,9 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
         chunks = [store.get(k, CHUNK_FIELDS) for k in keys]
         if any(c is None for c in chunks):
             raise RuntimeError("a work unit is missing from the store after the sweep")
-        values = [v for c in chunks for v in zip(c["eps"], c["margin"])]
-        res = summarize(params, n, values, sum(c["seconds"] for c in chunks))
-        theory = solve_saddle(params)
-        records.append({**res.record(), "eps_theory": theory.eps if theory.success else math.nan})
+        values = [SeedValue(*v) for c in chunks for v in zip(*(c[name] for name in SeedValue._fields))]
+        res = summarize(params, n, values, sum(c["seconds"] for c in chunks), probe)
+        records.append({**res.record(), "eps_theory": theory_at_realised_probe(res)})
     return records, len(missing)
 
 
@@ -117,8 +119,12 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A", help="budgets alpha_prune > 0")
     p.add_argument("-f", "--keep-fraction", type=float, nargs="+", required=True, metavar="F",
                    help="keep fractions in (0, 1]")
-    p.add_argument("--keep", choices=(*KEEP_POLICIES, "both"), required=True, help="pruning policy")
+    p.add_keep(multiple=True)
     p.add_probe_angle(multiple=True)
+    p.add_probe_alpha()
+    p.add_argument("--probe", choices=("fixed", "self"), default="fixed",
+                   help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: "
+                   "the probe is trained on the pool itself, each seed")
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimensions N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="data sets per point (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
@@ -143,12 +149,13 @@ def _main(argv) -> int:
     for n in args.n:
         if n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n}")
-    keeps = KEEP_POLICIES if args.keep == "both" else (args.keep,)
+    keeps = expand_keeps(args.keep)
+    probe = probe_option(args.probe, args.probe_alpha, *args.probe_angle)
     store = ResultStore(writable_directory(args.store, "result store"))
     client = connect(args.cluster, args.scheduler)
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
-                           store, seed=args.seed, backend=args.backend, show_progress=True,
+                           store, seed=args.seed, backend=args.backend, show_progress=True, probe=probe,
                            client=client)
     finally:
         if client is not None:

@@ -60,12 +60,23 @@ def _eps(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> Sadd
     return res
 
 
-def _eps_or_inf(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> float:
-    res = solve_saddle(Params(alpha_prune, f, keep, theta), x0=x0)
+KeepSpec = str | Callable[[float], str]  # a rule, or a rule that depends on f (band:S = s (1 - f))
+
+
+def _rule_at(keep: KeepSpec, f: float) -> str:
+    return keep(f) if callable(keep) else keep
+
+
+def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, theta: float, x0=None) -> float:
+    try:
+        params = Params(alpha_prune, f, _rule_at(keep, f), theta)
+    except ValueError:  # a family parameter outside what this f allows (e.g. soft:T with c beyond doubles)
+        return math.inf
+    res = solve_saddle(params, x0=x0)
     return res.eps if res.success else math.inf
 
 
-def _scan(alpha_of_f: Callable[[float], float], keep: str, theta: float, log_f: np.ndarray
+def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, theta: float, log_f: np.ndarray
           ) -> tuple[np.ndarray, list]:
     """eps and solver states on the log f grid (from f = 1 down, warm-started).
 
@@ -78,7 +89,12 @@ def _scan(alpha_of_f: Callable[[float], float], keep: str, theta: float, log_f: 
     x0 = None
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
-        res = solve_saddle(Params(alpha_of_f(f), f, keep, theta), x0=x0)
+        try:
+            params = Params(alpha_of_f(f), f, _rule_at(keep, f), theta)
+        except ValueError:  # outside the family's domain at this f: not a candidate (NaN, not counted)
+            eps[i] = math.nan
+            continue
+        res = solve_saddle(params, x0=x0)
         if res.success:
             eps[i], x0 = res.eps, res.q
             states[i] = res.q
@@ -86,7 +102,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: str, theta: float, log_f: 
 
 
 def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor: float,
-                     keeps: Sequence[str]) -> tuple[float, float, str, bool, int]:
+                     keeps: Sequence[KeepSpec]) -> tuple[float, float, str, bool, int]:
     """min over keep and f in [f_floor, 1] of eps(alpha_of_f(f), f): (eps, f_opt, keep_opt, at_floor, n_unconverged).
 
     Scan of log f (``N_SCAN`` points a policy) and bounded Brent around every local minimum (module doc).
@@ -97,7 +113,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
     n_unconverged = 0
     for keep in keeps:
         eps, states = _scan(alpha_of_f, keep, theta, log_f)
-        n_unconverged += int(np.sum(~np.isfinite(eps)))
+        n_unconverged += int(np.sum(np.isinf(eps)))
         for i in range(log_f.size):
             if not np.isfinite(eps[i]):
                 continue
@@ -113,6 +129,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
                 if e < best[0]:
                     best = (e, math.exp(x), keep)
     eps_best, f_opt, keep_opt = best
+    keep_opt = _rule_at(keep_opt, f_opt)
     # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
     at_floor = math.log(f_opt) - lo < 1e-4
     if at_floor:
@@ -123,18 +140,71 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
     return eps_best, f_opt, keep_opt, at_floor, n_unconverged
 
 
+FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [lo, hi] -> rule at f
+    "band": ((0.0, 1.0), lambda x, f: f"band:{x * (1.0 - f):.12g}"),  # S = x (1 - f)
+    "mix": ((0.0, 1.0), lambda x, f: f"mix:{x:.12g}"),
+    "soft": ((math.log(0.02), math.log(5.0)), lambda x, f: f"soft:{math.exp(x):.12g}"),  # T = e^x
+}
+N_FAMILY_SCAN = 6
+
+
+def _best_of_family(family: str, alpha_of_f: Callable[[float], float], theta: float, f_floor: float
+                    ) -> tuple[float, float, str, bool, int]:
+    """min over the family parameter x (a scan of ``N_FAMILY_SCAN`` values, then bounded Brent with xatol
+    1e-3 around the best) of the min over f: (eps, f_opt, rule_opt, at_floor, n_unconverged)."""
+    (lo, hi), make = FAMILIES[family]
+    results: dict[float, tuple] = {}
+
+    def inner(x: float) -> float:
+        if x not in results:
+            try:
+                results[x] = _minimize_over_f(alpha_of_f, theta, f_floor, [lambda f, x=x: make(x, f)])
+            except RuntimeError:  # nothing converged for this parameter
+                results[x] = (math.inf, 1.0, make(x, 1.0), False, N_SCAN)
+        return results[x][0]
+
+    grid = np.linspace(lo, hi, N_FAMILY_SCAN)
+    values = [inner(float(x)) for x in grid]
+    i = int(np.argmin(values))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    optimize.minimize_scalar(inner, bounds=(a, b), method="bounded", options={"xatol": 1e-3})
+    best = min(results.values(), key=lambda r: r[0])
+    return best[0], best[1], best[2], best[3], sum(r[4] for r in results.values())
+
+
+def _minimize(alpha_of_f: Callable[[float], float], theta: float, f_floor: float, keeps: Sequence[str]):
+    """min over the rules of ``keeps`` (and the parameter of the families among them) and f."""
+    plain = [k for k in keeps if k not in FAMILIES]
+    candidates = [_minimize_over_f(alpha_of_f, theta, f_floor, plain)] if plain else []
+    candidates += [_best_of_family(k, alpha_of_f, theta, f_floor) for k in keeps if k in FAMILIES]
+    best = min(candidates, key=lambda c: c[0])
+    return (*best[:4], sum(c[4] for c in candidates))
+
+
+def validate_keeps(keeps: Sequence[str]) -> list[str]:
+    """Rule strings (validated) and family names (band, mix, soft: their parameter is optimised)."""
+    from theory.rules import Rule
+
+    return [k if k in FAMILIES else str(Rule.parse(k)) for k in keeps]
+
+
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
     keeps: Sequence[str] = KEEP_POLICIES,
 ) -> FrontierPoint:
-    """eps*(alpha_prune, theta) = min over keep and f in [min_keep_fraction, 1] of eps (see module doc)."""
+    """eps*(alpha_prune, theta) = min over the rules of ``keeps`` and f in [min_keep_fraction, 1] of eps.
+
+    ``keeps`` holds rules (``"hard"``, ``"mix:0.5"``, ...) and rule families (``"band"``, ``"mix"``,
+    ``"soft"``), whose parameter is optimised too; ``keep_opt`` is the optimal rule with its parameter.
+    """
     alpha = validate_alpha(alpha_prune)
     theta = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
+    keeps = validate_keeps(keeps)
     eps_random = _eps(alpha, 1.0, "hard", theta).eps
     if f_floor == 1.0:
         return FrontierPoint(alpha, theta, eps_random, 1.0, "hard", True, eps_random, f_floor)
-    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize_over_f(lambda f: alpha, theta, f_floor, keeps)
+    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize(lambda f: alpha, theta, f_floor, keeps)
     return FrontierPoint(alpha, theta, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
 
 
@@ -308,11 +378,16 @@ def build_parser():
         "alpha_prune by keeping the hardest or easiest fraction f >= F of a larger pool, with the optimal "
         "f and policy, and the unpruned error for comparison.",
         examples=("python -m theory.frontier --alpha-prune 1 2 4 8 16",
-                  "python -m theory.frontier --alpha-prune 4 16 64 --theta 5 10 20 --format csv"),
+                  "python -m theory.frontier --alpha-prune 4 16 64 --theta 5 10 20 --format csv",
+                  "python -m theory.frontier --alpha-prune 4 16 --theta 10 --keep hard mix soft"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="budgets alpha_prune = f P / N (> 0)")
     p.add_probe_angle(multiple=True)
+    p.add_probe_alpha()
+    p.add_argument("--keep", nargs="+", default=["both"], metavar="RULE",
+                   help="rules and rule families to optimise over: hard, easy, both (= hard easy), random, band, "
+                   "mix, soft (a family: its parameter is optimised too), or a fixed rule such as mix:0.5")
     p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
                    help="lower bound on f (the pool is at most alpha_prune / F); optima on it are flagged at_floor")
     p.add_format()
@@ -320,17 +395,22 @@ def build_parser():
 
 
 def _main(argv) -> int:
-    from pruning_cli import format_records, progress
+    from pruning_cli import expand_keeps, format_records, progress
+    from theory.probe import resolve_probe_angle
 
     args = build_parser().parse_args(argv)
     for a in args.alpha_prune:
         validate_alpha(a)
-    for theta in args.probe_angle:
+    thetas = args.probe_angle
+    if args.probe_alpha is not None:
+        thetas = [resolve_probe_angle(t, args.probe_alpha) for t in thetas]
+    for theta in thetas:
         validate_probe_angle_deg(theta)
     validate_keep_fraction(args.min_keep_fraction)
-    points = [(a, theta) for theta in args.probe_angle for a in args.alpha_prune]
+    keeps = validate_keeps(expand_keeps(args.keep))
+    points = [(a, theta) for theta in thetas for a in args.alpha_prune]
     bar = progress(points, total=len(points), desc="frontier")
-    records = [frontier_point(a, theta, args.min_keep_fraction).record() for a, theta in bar]
+    records = [frontier_point(a, theta, args.min_keep_fraction, keeps).record() for a, theta in bar]
     print(format_records(records, args.format))
     return 0
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, format_records, run_cli
-from theory.model import KEEP_POLICIES, Params
+from pruning_cli import ArgumentParser, expand_keeps, format_records, run_cli
+from theory.model import Params
+from theory.probe import resolve_probe_angle
 from theory.solver import solve_grid
 
 DEFAULT_KEEP_FRACTIONS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1)
@@ -21,15 +22,16 @@ def build_parser() -> ArgumentParser:
         description="Replica theory of the max-margin perceptron trained on margin-pruned data: "
         "test error eps = arccos(R)/pi for every (alpha_prune, keep_fraction, keep).",
         examples=("python -m theory.solve --alpha-prune 0.3",
-                  "python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json"),
+                  "python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json",
+                  "python -m theory.solve --alpha-prune 4 -f 0.2 --keep hard mix:0.5 soft:0.3 --probe-alpha 20"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
     p.add_argument("-f", "--keep-fraction", type=float, nargs="+", default=list(DEFAULT_KEEP_FRACTIONS),
                    metavar="F", help="fraction f in (0, 1] of the pool that is kept")
-    p.add_argument("--keep", choices=(*KEEP_POLICIES, "both"), default="both",
-                   help="keep the hardest (smallest probe margin) or easiest examples, or both")
+    p.add_keep(multiple=True, default=["both"])
     p.add_probe_angle()
+    p.add_probe_alpha()
     p.add_format()
     p.add_argument("--tol", type=float, default=1e-10, help="largest accepted scaled residual")
     p.add_argument("--show-residual", action="store_true", help="add the residual column to the records")
@@ -38,17 +40,19 @@ def build_parser() -> ArgumentParser:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    keeps = KEEP_POLICIES if args.keep == "both" else (args.keep,)
+    keeps = expand_keeps(args.keep)
+    theta = resolve_probe_angle(args.probe_angle, args.probe_alpha)
     # validate every point before solving anything (ValueError -> one line, exit 2)
     for a in args.alpha_prune:
         for f in args.keep_fraction:
-            Params(a, f, keeps[0], args.probe_angle)
+            for keep in keeps:
+                Params(a, f, keep, theta)
     if not args.tol > 0:
         raise ValueError(f"tol must be > 0, got {args.tol!r}")
     records = []
     big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
     for keep in keeps:
-        grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, args.probe_angle,
+        grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, theta,
                           tol=args.tol, show_progress=big)
         for row in grid:
             for res in row:
