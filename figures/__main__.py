@@ -15,11 +15,13 @@ from figures import (
     paper_fig1,
     paper_information,
     paper_noisy_probe,
+    selection_rules,
 )
 from figures.common import DATA_DIR
 from pruning_cli import ArgumentParser, format_records, run_cli, writable_directory
 
-FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, fig1_perfect_probe, fig2_noisy_probe)
+FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, selection_rules, fig1_perfect_probe,
+           fig2_noisy_probe)
 
 
 def _main(argv) -> int:
