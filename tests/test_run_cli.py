@@ -7,8 +7,7 @@ import pytest
 from simulations.run import main
 from simulations.runner import SimResult, extrapolate
 
-KEYS = {"alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds",
-        "eps_mean", "eps_sem", "margin_mean", "seconds", "eps_theory"}
+KEYS = {*SimResult.RECORD_FIELDS, "eps_theory"}
 
 
 def test_json_records_with_extrapolation(capsys):

@@ -42,7 +42,8 @@ def test_csv_has_header_and_rows(capsys):
     (["--alpha-prune", "1", "-f", "1.2"], "keep_fraction must be"),
     (["--alpha-prune", "1", "--theta", "90"], "probe_angle_deg must be"),
     (["--alpha-prune", "abc"], "invalid float value"),
-    (["--alpha-prune", "1", "--keep", "medium"], "invalid choice"),
+    (["--alpha-prune", "1", "--keep", "medium"], "keep must be one of"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "band:0.7"], "band:S needs S in"),
     (["--alpha-prune", "1", "--bogus"], "unrecognized arguments"),
     ([], "required"),
 ])
