@@ -50,23 +50,27 @@ def test_bit_reproducible():
     np.testing.assert_array_equal(a.y, b.y)
 
 
+def _kept_statistics(sampler, keep, theta, seeds=60):
+    """Pooled over seeds of N = 6, alpha_prune = 4, f = 0.2: the kept teacher field, probe field, one coordinate
+    orthogonal to both, and the kept count per seed."""
+    t, z, o, count = [], [], [], []
+    for s in range(seeds):
+        d = sampler(Params(4.0, 0.2, keep, theta), 6, seed=s)
+        t.append(d.X @ d.teacher)
+        z.append(d.X @ d.probe)
+        basis = np.linalg.svd(np.stack([d.teacher, d.probe, np.eye(6)[2]]).T, full_matrices=False)[0]
+        o.append(d.X @ basis[:, 2])
+        count.append(d.Z.shape[0])
+    return np.concatenate(t), np.concatenate(z), np.concatenate(o), np.array(count, dtype=float)
+
+
 @pytest.mark.parametrize("keep, theta", [("hard", 0.0), ("easy", 30.0)])
 def test_field_first_sampler_matches_direct_sampler_in_distribution(keep, theta):
     """Two-sample KS tests on statistics of the kept set: teacher field, probe field, and an orthogonal
     coordinate. Pooled over 60 seeds of N = 6, f = 0.2; each KS p-value must exceed 1e-3 (with 6 tests
     a false alarm has probability < 1%); a sampler that got the conditional law wrong fails by orders of
     magnitude (checked on the teacher field: hard vs easy gives p ~ 1e-176, f = 0.25 vs 0.2 gives p ~ 6e-7)."""
-    def stats_of(sampler):
-        t, z, o = [], [], []
-        for s in range(60):
-            d = sampler(Params(4.0, 0.2, keep, theta), 6, seed=s)
-            t.append(d.X @ d.teacher)
-            z.append(d.X @ d.probe)
-            basis = np.linalg.svd(np.stack([d.teacher, d.probe, np.eye(6)[0]]).T, full_matrices=False)[0]
-            o.append(d.X @ basis[:, 2])
-        return [np.concatenate(v) for v in (t, z, o)]
-
-    for a, b in zip(stats_of(sample_pruned), stats_of(sample_direct)):
+    for a, b in zip(_kept_statistics(sample_pruned, keep, theta)[:3], _kept_statistics(sample_direct, keep, theta)[:3]):
         assert stats.ks_2samp(a, b).pvalue > 1e-3
 
 
@@ -112,20 +116,11 @@ def test_a_kept_set_that_cannot_fit_is_refused():
 @pytest.mark.parametrize("theta", [0.0, 20.0])
 def test_every_rule_samples_like_its_literal_definition(keep, theta):
     """The O(f P) order-statistics sampler against the rule applied to a whole pool (Rule.select): kept
-    teacher and probe fields and the kept count (two-sample KS over 60 seeds of N = 6, f = 0.2, p > 1e-3)."""
-    def fields(sampler):
-        t, z, count = [], [], []
-        for s in range(60):
-            d = sampler(Params(4.0, 0.2, keep, theta), 6, seed=s)
-            t.append(d.X @ d.teacher)
-            z.append(d.X @ d.probe)
-            count.append(d.Z.shape[0])
-        return np.concatenate(t), np.concatenate(z), np.array(count, dtype=float)
-
-    fast, direct = fields(sample_pruned), fields(sample_direct)
-    for a, b in zip(fast[:2], direct[:2]):
+    teacher, probe and an orthogonal field, and the kept count (two-sample KS over 60 seeds, p > 1e-3)."""
+    fast, direct = _kept_statistics(sample_pruned, keep, theta), _kept_statistics(sample_direct, keep, theta)
+    for a, b in zip(fast[:3], direct[:3]):
         assert stats.ks_2samp(a, b).pvalue > 1e-3
     if keep.startswith("soft"):  # Binomial(P = 120, f = 0.2) counts: mean 24, sd 4.4
-        assert abs(fast[2].mean() - direct[2].mean()) < 4 * 4.4 * math.sqrt(2 / 60)
+        assert abs(fast[3].mean() - direct[3].mean()) < 4 * 4.4 * math.sqrt(2 / 60)
     else:
-        assert np.all(fast[2] == 24) and np.all(direct[2] == 24)
+        assert np.all(fast[3] == 24) and np.all(direct[3] == 24)
