@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from theory.integrals import GL_W, GL_X, g, g_sigma, g_u, window_moments
+from theory.integrals import GL_W, GL_X, MASS, g, g_sigma, g_u, window_moments
 from theory.model import Params
 from theory.saddle import Problem, free_energy_terms
 
@@ -107,4 +107,4 @@ def test_kept_mass_is_one(f, keep, theta_deg):
     """With a student orthogonal to the plane (r = 0) nothing is dropped: E_K[1] = 1."""
     problem = Problem.from_params(Params(1.0, f, keep, theta_deg))
     mo = window_moments(problem.theta, 0.3, 0.0, 1.0, 0.5, problem.windows, problem.norm, GL_X, GL_W, 1.5)
-    assert mo[15] == pytest.approx(1.0, rel=1e-12)
+    assert mo[MASS] == pytest.approx(1.0, rel=1e-12)

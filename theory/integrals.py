@@ -44,6 +44,24 @@ M_MAX = 10.0  # |m| beyond this carries Gaussian weight < 1e-22
 X_CUT = 9.0  # g(u, sigma) < 3e-21 sigma^2 for u / sigma < -X_CUT
 X_LEVELS = np.array([9.0, 6.0, 3.0, 0.0, -3.0, -6.0])
 DEFAULT_MAX_WIDTH = 1.5
+# Names of the window moments (the entries of :func:`window_moments`): E_K of g and of its derivatives
+# g_u, g_sigma ("S"), g_uu, g_usigma ("US"), g_sigmasigma ("SS"), times the rotated coordinates m, n.
+G = 0
+G_U = 1
+G_U_M = 2
+G_U_N = 3
+G_S = 4
+G_UU = 5
+G_UU_M = 6
+G_UU_N = 7
+G_UU_MM = 8
+G_UU_MN = 9
+G_UU_NN = 10
+G_US = 11
+G_US_M = 12
+G_US_N = 13
+G_SS = 14
+MASS = 15
 N_MOMENTS = 16
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -227,7 +245,7 @@ def _breakpoints(theta, beta, r, sigma, kappa, windows, m_hi):
     return keep[:n]
 
 
-_ODD_MOMENTS = np.array([2, 3, 6, 7, 12, 13])  # the moments with one factor m or n
+_ODD_MOMENTS = np.array([G_U_M, G_U_N, G_UU_M, G_UU_N, G_US_M, G_US_N])  # one factor m or n
 
 
 @njit(cache=True)
@@ -320,20 +338,20 @@ def _window_moments_rpos(theta, beta, r, sigma, kappa, windows, norm, gl_x, gl_w
                 w0 = weight * n0
                 w1 = weight * n1
                 w2 = weight * n2
-                acc[0] += w0 * gv
-                acc[1] += w0 * gu
-                acc[2] += w0 * gu * m
-                acc[3] += w1 * gu
-                acc[4] += w0 * gs
-                acc[5] += w0 * guu
-                acc[6] += w0 * guu * m
-                acc[7] += w1 * guu
-                acc[8] += w0 * guu * m * m
-                acc[9] += w1 * guu * m
-                acc[10] += w2 * guu
-                acc[11] += w0 * gus
-                acc[12] += w0 * gus * m
-                acc[13] += w1 * gus
-                acc[14] += w0 * gss
-                acc[15] += w0
+                acc[G] += w0 * gv
+                acc[G_U] += w0 * gu
+                acc[G_U_M] += w0 * gu * m
+                acc[G_U_N] += w1 * gu
+                acc[G_S] += w0 * gs
+                acc[G_UU] += w0 * guu
+                acc[G_UU_M] += w0 * guu * m
+                acc[G_UU_N] += w1 * guu
+                acc[G_UU_MM] += w0 * guu * m * m
+                acc[G_UU_MN] += w1 * guu * m
+                acc[G_UU_NN] += w2 * guu
+                acc[G_US] += w0 * gus
+                acc[G_US_M] += w0 * gus * m
+                acc[G_US_N] += w1 * gus
+                acc[G_SS] += w0 * gss
+                acc[MASS] += w0
     return acc

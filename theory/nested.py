@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.integrals import G_U, G
 from theory.saddle import Problem, chi_from_v, free_energy_terms, moments
 
 ANGLE_TOL = 1e-13
@@ -67,8 +68,8 @@ def kappa_root(problem: Problem, chi: float, beta: float, kappa0: float | None =
     cap = max(1.0, abs(kappa))  # largest step to the right from h < 0 (doubles each time)
     for _ in range(MAX_ITER):
         mo = moments(problem, chi, beta, kappa)
-        h = alpha * mo[0] / sigma**2 - 1.0
-        dh = alpha * mo[1] / sigma**2
+        h = alpha * mo[G] / sigma**2 - 1.0
+        dh = alpha * mo[G_U] / sigma**2
         step = h / dh if dh > 0.0 else -math.inf
         scale = max(abs(kappa), sigma)
         if abs(step) <= 4.0 * np.finfo(float).eps * scale:

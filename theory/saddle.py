@@ -32,7 +32,27 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from theory.integrals import DEFAULT_MAX_WIDTH, GL_W, GL_X, window_moments
+from theory.integrals import (
+    DEFAULT_MAX_WIDTH,
+    G_S,
+    G_SS,
+    G_U,
+    G_U_M,
+    G_U_N,
+    G_US,
+    G_US_M,
+    G_US_N,
+    G_UU,
+    G_UU_M,
+    G_UU_MM,
+    G_UU_MN,
+    G_UU_N,
+    G_UU_NN,
+    GL_W,
+    GL_X,
+    G,
+    window_moments,
+)
 from theory.model import Params
 
 
@@ -106,13 +126,14 @@ def _free_energy_terms(mo, alpha, chi):
     """
     s, c = math.sin(chi), math.cos(chi)
     grad_y = np.empty(4)
-    grad_y[0] = -alpha * mo[2]
-    grad_y[1] = -alpha * mo[3]
-    grad_y[2] = alpha * mo[4] - 2.0 * s
-    grad_y[3] = alpha * mo[1]
+    grad_y[0] = -alpha * mo[G_U_M]
+    grad_y[1] = -alpha * mo[G_U_N]
+    grad_y[2] = alpha * mo[G_S] - 2.0 * s
+    grad_y[3] = alpha * mo[G_U]
     hess_y = np.empty((4, 4))
-    entries = ((0, 0, mo[8]), (0, 1, mo[9]), (0, 2, -mo[12]), (0, 3, -mo[6]), (1, 1, mo[10]),
-               (1, 2, -mo[13]), (1, 3, -mo[7]), (2, 2, mo[14]), (2, 3, mo[11]), (3, 3, mo[5]))
+    entries = ((0, 0, mo[G_UU_MM]), (0, 1, mo[G_UU_MN]), (0, 2, -mo[G_US_M]), (0, 3, -mo[G_UU_M]),
+               (1, 1, mo[G_UU_NN]), (1, 2, -mo[G_US_N]), (1, 3, -mo[G_UU_N]), (2, 2, mo[G_SS]),
+               (2, 3, mo[G_US]), (3, 3, mo[G_UU]))
     for i, j, val in entries:
         hess_y[i, j] = alpha * val
         hess_y[j, i] = alpha * val
@@ -128,7 +149,7 @@ def _free_energy_terms(mo, alpha, chi):
     hess[0, 1] += -s * grad_y[1]
     hess[1, 0] = hess[0, 1]
     hess[1, 1] += -c * grad_y[0]
-    return alpha * mo[0] - s * s, grad, hess
+    return alpha * mo[G] - s * s, grad, hess
 
 
 @njit(cache=True, error_model="numpy")
