@@ -77,7 +77,7 @@ def boundary_enrichment(keep_fraction: float, keep: str = "hard", probe_angle_de
     """B: density of the kept set's teacher field at t = 0, relative to unpruned data (module doc)."""
     f = validate_keep_fraction(keep_fraction)
     keep = validate_keep(keep)
-    theta = math.radians(validate_probe_angle_deg(probe_angle_deg))
+    theta = math.radians(validate_probe_angle_deg(probe_angle_deg))  # radians
     gamma = Params(1.0, f, keep, 0.0).gamma
     if theta == 0.0:
         return (1.0 / f) if keep == "hard" else (1.0 if f == 1.0 else 0.0)
@@ -134,26 +134,26 @@ def frontier_law(probe_angle_deg: float, alphas: Sequence[float] = LAW_ALPHAS) -
     compared with the boundary-density prediction c0 sin(theta); p and K from ln f_opt vs ln alpha.
     The frontier is keep hard with f down to 1e-9 (easy windows lose at large alpha, B_easy << 1).
     """
-    theta = validate_probe_angle_deg(probe_angle_deg)
-    if theta == 0.0:
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
+    if angle_deg == 0.0:
         raise ValueError("the frontier law is for a noisy probe, probe_angle_deg > 0")
     a = np.asarray(alphas, dtype=float)
-    points = [frontier_point(float(x), theta, 1e-9, keeps=("hard",)) for x in a]
+    points = [frontier_point(float(x), angle_deg, 1e-9, keeps=("hard",)) for x in a]
     eps = np.array([p.eps_frontier for p in points])
     f_opt = np.array([p.f_opt for p in points])
-    s = math.sin(math.radians(theta))
+    s = math.sin(math.radians(angle_deg))
     c0 = unpruned_constant()[0]
     c_fit, _, c_err = _line_fit(a ** (-2.0 / 3.0), a * eps, which=0)
     _, slope, p_err = _line_fit(np.log(a), np.log(f_opt))
     k_scaled = f_opt / s * a ** (1.0 / 3.0)  # K at the exponent 1/3 of the law, at each alpha
     return [
-        Law(f"frontier prefactor, theta={theta:g}", "alpha_prune eps* -> C = c0 sin(theta)", c_fit, abs(c_err),
+        Law(f"frontier prefactor, theta={angle_deg:g}", "alpha_prune eps* -> C = c0 sin(theta)", c_fit, abs(c_err),
             float(a[-1]), float(a[-1] * eps[-1] / (c0 * s) - 1.0)),
-        Law(f"frontier / boundary law, theta={theta:g}", "C / (c0 sin(theta)) -> 1", c_fit / (c0 * s),
+        Law(f"frontier / boundary law, theta={angle_deg:g}", "C / (c0 sin(theta)) -> 1", c_fit / (c0 * s),
             abs(c_err) / (c0 * s), float(a[-1]), float(c_fit / (c0 * s) - 1.0)),
-        Law(f"f_opt exponent, theta={theta:g}", "f_opt ~ alpha_prune^(-p), p -> 1/3", -slope, p_err,
+        Law(f"f_opt exponent, theta={angle_deg:g}", "f_opt ~ alpha_prune^(-p), p -> 1/3", -slope, p_err,
             float(a[-1]), float(-slope * 3.0 - 1.0)),
-        Law(f"f_opt prefactor, theta={theta:g}", "f_opt alpha_prune^(1/3) / sin(theta) -> K", float(k_scaled[-1]),
+        Law(f"f_opt prefactor, theta={angle_deg:g}", "f_opt alpha_prune^(1/3) / sin(theta) -> K", float(k_scaled[-1]),
             float(abs(k_scaled[-1] - k_scaled[-2])), float(a[-1]), float(k_scaled[-1] / k_scaled[-2] - 1.0)),
     ]
 
@@ -189,12 +189,12 @@ def departure_budget(probe_angle_deg: float, factor: float = 2.0) -> float:
     (c0 sin theta / alpha) / (c0 f_opt / alpha) = alpha^(1/3) / K, so the departure is nearly independent
     of theta, alpha ~ (factor K)^3 = 23.5 for factor 2; the solver gives 19.7 at small theta.
     """
-    theta = validate_probe_angle_deg(probe_angle_deg)
-    if theta == 0.0:
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
+    if angle_deg == 0.0:
         raise ValueError("the departure budget is for a noisy probe, probe_angle_deg > 0")
 
     def excess(alpha: float) -> float:
-        p = frontier_point(alpha, theta, 1e-9, keeps=("hard",))
+        p = frontier_point(alpha, angle_deg, 1e-9, keeps=("hard",))
         return p.eps_frontier / solve_saddle(Params(alpha, p.f_opt, "hard", 0.0)).eps - factor
 
     return optimize.brentq(excess, 3.0, 1e4, xtol=1e-6)
@@ -203,15 +203,15 @@ def departure_budget(probe_angle_deg: float, factor: float = 2.0) -> float:
 def boundary_law_checks(cases: Sequence[tuple[float, float, str, float]]) -> list[Law]:
     """The boundary-density law against the full solver at the given (alpha_prune, f, keep, theta)."""
     out = []
-    for alpha, f, keep, theta in cases:
-        law = large_alpha_error(alpha, f, keep, theta)
-        exact = solve_saddle(Params(alpha, f, keep, theta)).eps
-        out.append(Law(f"boundary law, f={f:g} {keep} theta={theta:g}", "eps -> c0 / (alpha_prune B(f, theta))",
-                       boundary_enrichment(f, keep, theta), 0.0, alpha, law / exact - 1.0))
+    for alpha, f, keep, angle_deg in cases:
+        law = large_alpha_error(alpha, f, keep, angle_deg)
+        exact = solve_saddle(Params(alpha, f, keep, angle_deg)).eps
+        out.append(Law(f"boundary law, f={f:g} {keep} theta={angle_deg:g}", "eps -> c0 / (alpha_prune B(f, theta))",
+                       boundary_enrichment(f, keep, angle_deg), 0.0, alpha, law / exact - 1.0))
     return out
 
 
-def all_laws(thetas: Sequence[float] = (1.0, 10.0, 30.0, 60.0), alphas: Sequence[float] = LAW_ALPHAS) -> list[Law]:
+def all_laws(angles_deg: Sequence[float] = (1.0, 10.0, 30.0, 60.0), alphas: Sequence[float] = LAW_ALPHAS) -> list[Law]:
     """Every law of the module, each checked against the full solver (a few seconds)."""
     c0, k_star = unpruned_constant()
     big = float(alphas[-1])
@@ -220,11 +220,11 @@ def all_laws(thetas: Sequence[float] = (1.0, 10.0, 30.0, 60.0), alphas: Sequence
             Law("unpruned margin scale (analytic)", "kappa / sigma -> k*", k_star, 1e-15, big, math.nan)]
     laws += boundary_law_checks([(big, 0.1, "hard", 0.0), (big, 0.1, "hard", 10.0), (big, 0.5, "hard", 30.0),
                                  (big, 0.01, "hard", 10.0), (big, 0.5, "easy", 10.0)])
-    for theta in thetas:
-        laws += frontier_law(theta, alphas)
-        laws.append(Law(f"departure from perfect pruning, theta={theta:g}",
+    for angle_deg in angles_deg:
+        laws += frontier_law(angle_deg, alphas)
+        laws.append(Law(f"departure from perfect pruning, theta={angle_deg:g}",
                         "eps*(theta) = 2 eps(f_opt, theta = 0) at alpha_prune = alpha_x ~ (2K)^3",
-                        departure_budget(theta), 1e-6, 1e4, math.nan))
+                        departure_budget(angle_deg), 1e-6, 1e4, math.nan))
     laws += capacity_law()
     laws += [chance_law(a) for a in (1.0, 1.5)]
     return laws

@@ -52,11 +52,11 @@ class FrontierPoint(Record):
 
 
 
-def _eps(alpha_prune: float, f: float, keep: str, theta: float, x0=None) -> SaddleResult:
-    res = solve_saddle(Params(alpha_prune, f, keep, theta), x0=x0)
+def _eps(alpha_prune: float, f: float, keep: str, angle_deg: float, x0=None) -> SaddleResult:
+    res = solve_saddle(Params(alpha_prune, f, keep, angle_deg), x0=x0)
     if not res.success:
         raise RuntimeError(f"saddle point did not converge at alpha_prune={alpha_prune}, f={f}, keep={keep}, "
-                           f"theta={theta}: {res.message} (residual {res.residual:.2g})")
+                           f"probe_angle_deg={angle_deg}: {res.message} (residual {res.residual:.2g})")
     return res
 
 
@@ -67,16 +67,16 @@ def _rule_at(keep: KeepSpec, f: float) -> str:
     return keep(f) if callable(keep) else keep
 
 
-def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, theta: float, x0=None) -> float:
+def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, angle_deg: float, x0=None) -> float:
     try:
-        params = Params(alpha_prune, f, _rule_at(keep, f), theta)
+        params = Params(alpha_prune, f, _rule_at(keep, f), angle_deg)
     except ValueError:  # a family parameter outside what this f allows (e.g. soft:T with c beyond doubles)
         return math.inf
     res = solve_saddle(params, x0=x0)
     return res.eps if res.success else math.inf
 
 
-def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, theta: float, log_f: np.ndarray
+def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, angle_deg: float, log_f: np.ndarray
           ) -> tuple[np.ndarray, list]:
     """eps and solver states on the log f grid (from f = 1 down, warm-started).
 
@@ -90,7 +90,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, theta: float, lo
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
         try:
-            params = Params(alpha_of_f(f), f, _rule_at(keep, f), theta)
+            params = Params(alpha_of_f(f), f, _rule_at(keep, f), angle_deg)
         except ValueError:  # outside the family's domain at this f: not a candidate (NaN, not counted)
             eps[i] = math.nan
             continue
@@ -101,7 +101,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, theta: float, lo
     return eps, states
 
 
-def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor: float,
+def _minimize_over_f(alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float,
                      keeps: Sequence[KeepSpec]) -> tuple[float, float, str, bool, int]:
     """min over keep and f in [f_floor, 1] of eps(alpha_of_f(f), f): (eps, f_opt, keep_opt, at_floor, n_unconverged).
 
@@ -112,7 +112,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
     best = (math.inf, 1.0, "hard")
     n_unconverged = 0
     for keep in keeps:
-        eps, states = _scan(alpha_of_f, keep, theta, log_f)
+        eps, states = _scan(alpha_of_f, keep, angle_deg, log_f)
         n_unconverged += int(np.sum(np.isinf(eps)))
         for i in range(log_f.size):
             if not np.isfinite(eps[i]):
@@ -122,7 +122,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
             with np.errstate(invalid="ignore"):  # inf at unconverged points
                 res = optimize.minimize_scalar(
-                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, theta, q),
+                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, angle_deg, q),
                     bounds=(a, b), method="bounded", options={"xatol": 1e-6},
                 )
             for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
@@ -134,9 +134,9 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], theta: float, f_floor
     at_floor = math.log(f_opt) - lo < 1e-4
     if at_floor:
         f_opt = f_floor
-        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, theta))
+        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, angle_deg))
     if not math.isfinite(eps_best):
-        raise RuntimeError(f"no converged point on the scan over f at theta={theta}")
+        raise RuntimeError(f"no converged point on the scan over f at probe_angle_deg={angle_deg}")
     return eps_best, f_opt, keep_opt, at_floor, n_unconverged
 
 
@@ -148,7 +148,7 @@ FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [
 N_FAMILY_SCAN = 6
 
 
-def _best_of_family(family: str, alpha_of_f: Callable[[float], float], theta: float, f_floor: float
+def _best_of_family(family: str, alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float
                     ) -> tuple[float, float, str, bool, int]:
     """min over the family parameter x (a scan of ``N_FAMILY_SCAN`` values, then bounded Brent with xatol
     1e-3 around the best) of the min over f: (eps, f_opt, rule_opt, at_floor, n_unconverged)."""
@@ -158,7 +158,7 @@ def _best_of_family(family: str, alpha_of_f: Callable[[float], float], theta: fl
     def inner(x: float) -> float:
         if x not in results:
             try:
-                results[x] = _minimize_over_f(alpha_of_f, theta, f_floor, [lambda f, x=x: make(x, f)])
+                results[x] = _minimize_over_f(alpha_of_f, angle_deg, f_floor, [lambda f, x=x: make(x, f)])
             except RuntimeError:  # nothing converged for this parameter
                 results[x] = (math.inf, 1.0, make(x, 1.0), False, N_SCAN)
         return results[x][0]
@@ -172,11 +172,11 @@ def _best_of_family(family: str, alpha_of_f: Callable[[float], float], theta: fl
     return best[0], best[1], best[2], best[3], sum(r[4] for r in results.values())
 
 
-def _minimize(alpha_of_f: Callable[[float], float], theta: float, f_floor: float, keeps: Sequence[str]):
+def _minimize(alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float, keeps: Sequence[str]):
     """min over the rules of ``keeps`` (and the parameter of the families among them) and f."""
     plain = [k for k in keeps if k not in FAMILIES]
-    candidates = [_minimize_over_f(alpha_of_f, theta, f_floor, plain)] if plain else []
-    candidates += [_best_of_family(k, alpha_of_f, theta, f_floor) for k in keeps if k in FAMILIES]
+    candidates = [_minimize_over_f(alpha_of_f, angle_deg, f_floor, plain)] if plain else []
+    candidates += [_best_of_family(k, alpha_of_f, angle_deg, f_floor) for k in keeps if k in FAMILIES]
     best = min(candidates, key=lambda c: c[0])
     return (*best[:4], sum(c[4] for c in candidates))
 
@@ -198,14 +198,14 @@ def frontier_point(
     ``"soft"``), whose parameter is optimised too; ``keep_opt`` is the optimal rule with its parameter.
     """
     alpha = validate_alpha(alpha_prune)
-    theta = validate_probe_angle_deg(probe_angle_deg)
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     keeps = validate_keeps(keeps)
-    eps_random = _eps(alpha, 1.0, "hard", theta).eps
+    eps_random = _eps(alpha, 1.0, "hard", angle_deg).eps
     if f_floor == 1.0:
-        return FrontierPoint(alpha, theta, eps_random, 1.0, "hard", True, eps_random, f_floor)
-    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize(lambda f: alpha, theta, f_floor, keeps)
-    return FrontierPoint(alpha, theta, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
+        return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor)
+    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize(lambda f: alpha, angle_deg, f_floor, keeps)
+    return FrontierPoint(alpha, angle_deg, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
 
 
 @dataclass(frozen=True)
@@ -227,10 +227,10 @@ def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
                   min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> PoolChoice:
     """For a pool alpha_total: the policy and f in [min_keep_fraction, 1] with the lowest error."""
     total = validate_alpha(alpha_total, "alpha_total")
-    theta = validate_probe_angle_deg(probe_angle_deg)
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
-    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, theta, f_floor, KEEP_POLICIES)
-    return PoolChoice(total, theta, eps, f_opt, keep_opt, at_floor, f_opt * total)
+    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, angle_deg, f_floor, KEEP_POLICIES)
+    return PoolChoice(total, angle_deg, eps, f_opt, keep_opt, at_floor, f_opt * total)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
@@ -312,13 +312,13 @@ def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geoms
           min_keep_fraction: float = 1e-6) -> KeepFractionFloor:
     """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune (see
     :class:`KeepFractionFloor`)."""
-    theta = validate_probe_angle_deg(probe_angle_deg)
-    if theta == 0.0:
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
+    if angle_deg == 0.0:
         raise ValueError("f_min is defined for a noisy probe, probe_angle_deg > 0")
-    points = [frontier_point(a, theta, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
+    points = [frontier_point(a, angle_deg, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
     f_opts = np.array([p.f_opt for p in points])
     i = int(np.argmin(f_opts))
-    return KeepFractionFloor(theta, float(f_opts[i]), float(alpha_prunes[i]), i < len(points) - 1,
+    return KeepFractionFloor(angle_deg, float(f_opts[i]), float(alpha_prunes[i]), i < len(points) - 1,
                              tuple(float(a) for a in alpha_prunes), tuple(f_opts.tolist()))
 
 
@@ -401,16 +401,16 @@ def _main(argv) -> int:
     args = build_parser().parse_args(argv)
     for a in args.alpha_prune:
         validate_alpha(a)
-    thetas = args.probe_angle
+    angles_deg = args.probe_angle
     if args.probe_alpha is not None:
-        thetas = [resolve_probe_angle(t, args.probe_alpha) for t in thetas]
-    for theta in thetas:
-        validate_probe_angle_deg(theta)
+        angles_deg = [resolve_probe_angle(t, args.probe_alpha) for t in angles_deg]
+    for angle_deg in angles_deg:
+        validate_probe_angle_deg(angle_deg)
     validate_keep_fraction(args.min_keep_fraction)
     keeps = validate_keeps(expand_keeps(args.keep))
-    points = [(a, theta) for theta in thetas for a in args.alpha_prune]
+    points = [(a, angle_deg) for angle_deg in angles_deg for a in args.alpha_prune]
     bar = progress(points, total=len(points), desc="frontier")
-    records = [frontier_point(a, theta, args.min_keep_fraction, keeps).record() for a, theta in bar]
+    records = [frontier_point(a, angle_deg, args.min_keep_fraction, keeps).record() for a, angle_deg in bar]
     print(format_records(records, args.format))
     return 0
 
