@@ -40,15 +40,15 @@ def parse_probe(spec: str) -> str:
     raise ValueError(f"probe must be 'fixed', 'alpha:A' or 'self', got {spec!r}")
 
 
-def probe_option(probe: str, probe_alpha: float | None, *thetas: float) -> str:
+def probe_option(probe: str, probe_alpha: float | None, *angles_deg: float) -> str:
     """The probe string of the command-line options ``--probe fixed|self`` and ``--probe-alpha A``."""
     if probe_alpha is not None:
         if probe == "self":
             raise ValueError("give either --probe self or --probe-alpha, not both")
-        if any(t != 0.0 for t in thetas):
+        if any(t != 0.0 for t in angles_deg):
             raise ValueError("give either --theta or --probe-alpha, not both (a trained probe has its own angle)")
         return parse_probe(f"alpha:{probe_alpha!r}")
-    if probe == "self" and any(t != 0.0 for t in thetas):
+    if probe == "self" and any(t != 0.0 for t in angles_deg):
         raise ValueError("give either --theta or --probe self, not both (a trained probe has its own angle)")
     return parse_probe(probe)
 
@@ -68,8 +68,8 @@ def sample_with_probe(params: Params, n: int, seed, probe: str = "fixed") -> tup
     if probe.startswith("alpha:"):
         m = max(1, int(round(float(probe[6:]) * n)))
         Z_probe, _ = _kept_inputs(rng, rng.standard_normal(m), rng.standard_normal(m), n, 0.0)  # unpruned data
-        theta = min(_angle_deg(fit_max_margin(Z_probe).direction, teacher), 89.999)
-        return sample_pruned(replace(params, probe_angle_deg=theta), n, seed), theta
+        angle_deg = min(_angle_deg(fit_max_margin(Z_probe).direction, teacher), 89.999)
+        return sample_pruned(replace(params, probe_angle_deg=angle_deg), n, seed), angle_deg
     # self: the whole pool, a probe trained on it, the rule applied to its margins
     n_pool, n_keep = pool_sizes(n, params.alpha_prune, params.keep_fraction)
     if n_pool * n * 8 > MAX_SELF_POOL_BYTES:

@@ -94,8 +94,8 @@ def run_chunk(unit) -> list[SeedValue]:
     stack = method == "interior-point" and len({z.shape for z in zs}) == 1
     fits = fit_max_margin_batch(np.stack(zs) if stack else zs,
                                 method=method if stack or method != "interior-point" else "active-set")
-    return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], theta)
-            for fit, (d, theta) in zip(fits, drawn)]
+    return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], angle_deg)
+            for fit, (d, angle_deg) in zip(fits, drawn)]
 
 
 def work_units(params: Params, n: int, seeds: int, seed: int, backend: str, chunk: int,

@@ -41,18 +41,18 @@ def build_parser() -> ArgumentParser:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     keeps = expand_keeps(args.keep)
-    theta = resolve_probe_angle(args.probe_angle, args.probe_alpha)
+    angle_deg = resolve_probe_angle(args.probe_angle, args.probe_alpha)
     # validate every point before solving anything (ValueError -> one line, exit 2)
     for a in args.alpha_prune:
         for f in args.keep_fraction:
             for keep in keeps:
-                Params(a, f, keep, theta)
+                Params(a, f, keep, angle_deg)
     if not args.tol > 0:
         raise ValueError(f"tol must be > 0, got {args.tol!r}")
     records = []
     big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
     for keep in keeps:
-        grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, theta,
+        grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, angle_deg,
                           tol=args.tol, show_progress=big)
         for row in grid:
             for res in row:
