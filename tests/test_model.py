@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-from theory.model import Params, window_edge, window_intervals
+from theory.model import Params, window_edge
+from theory.rules import Rule
 
 
 @pytest.mark.parametrize("f", [1e-9, 1e-4, 0.01, 0.2, 0.5, 0.9, 1.0])
@@ -14,13 +15,13 @@ def test_window_keeps_mass_f(f, keep):
     # P(|z| < gamma) = erf(gamma / sqrt 2), P(|z| > gamma) = erfc(gamma / sqrt 2)
     mass = special.erf(gamma / math.sqrt(2)) if keep == "hard" else special.erfc(gamma / math.sqrt(2))
     assert mass == pytest.approx(f, rel=1e-12)
-    intervals = window_intervals(f, keep)
-    total = sum(special.ndtr(hi) - special.ndtr(lo) for lo, hi in intervals)
+    intervals = Rule(keep).windows(f)
+    total = sum(weight * (special.ndtr(hi) - special.ndtr(lo)) for lo, hi, weight, _ in intervals)
     assert total == pytest.approx(f, rel=1e-9)
 
 
 def test_hard_and_easy_windows_coincide_at_f1():
-    np.testing.assert_array_equal(window_intervals(1.0, "hard"), window_intervals(1.0, "easy"))
+    np.testing.assert_array_equal(Rule("hard").windows(1.0), Rule("easy").windows(1.0))
 
 
 @pytest.mark.parametrize(

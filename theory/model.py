@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import special
 
 KEEP_POLICIES = ("hard", "easy")
@@ -97,16 +96,6 @@ def window_edge(keep_fraction: float, keep: str) -> float:
     if validate_keep(keep) == "hard":
         return math.inf if f == 1.0 else math.sqrt(2.0) * float(special.erfinv(f))
     return math.sqrt(2.0) * float(special.erfcinv(f))
-
-
-def window_intervals(keep_fraction: float, keep: str) -> np.ndarray:
-    """The window K as a union of intervals of z, shape ``[n_intervals, 2]`` (edges may be inf)."""
-    gamma = window_edge(keep_fraction, keep)
-    if keep == "hard":
-        return np.array([[-gamma, gamma]])
-    if gamma == 0.0:  # keep everything
-        return np.array([[-math.inf, math.inf]])
-    return np.array([[-math.inf, -gamma], [gamma, math.inf]])
 
 
 @dataclass(frozen=True)
