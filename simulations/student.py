@@ -1,7 +1,10 @@
 """The max-margin student: min |w|^2 subject to y_mu w . x_mu >= 1 (hard-margin SVM, no bias).
 
-``fit_max_margin`` is exact (an active-set method, see :mod:`simulations._numba`) and reports its
-KKT diagnostics. The normalised student J = w / |w| has margin kappa = 1 / |w| = min_mu y_mu J . x_mu.
+One entry point, like ``scipy.optimize.root``: ``fit_max_margin(Z, method=...)`` with the methods
+``"active-set"`` (exact, numba, :mod:`simulations._numba`; the default), ``"nnls"`` (scipy) and
+``"interior-point"`` (JAX, :mod:`simulations._jax`), and its batched form ``fit_max_margin_batch``; every
+method returns a :class:`MaxMarginResult` with its KKT diagnostics. The normalised student J = w / |w|
+has margin kappa = 1 / |w| = min_mu y_mu J . x_mu.
 """
 
 from __future__ import annotations
