@@ -132,10 +132,28 @@ def _delete(U, slot, passive, u, y, k, p):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _passive_dots(Zs, slot, k, z, col):
-    """col[i] = z_{passive i} . z + 1, i < k (hand loops: for these sizes OpenBLAS dgemv spends its time
-    waking threads)."""
+    """col[i] = z_{passive i} . z + 1, i < k (hand loops over four rows at a time, which share the loads of
+    z; for these sizes OpenBLAS dgemv spends its time waking threads)."""
     n = z.shape[0]
-    for i in range(k):
+    i = 0
+    while i + 4 <= k:
+        r0 = Zs[slot[i]]
+        r1 = Zs[slot[i + 1]]
+        r2 = Zs[slot[i + 2]]
+        r3 = Zs[slot[i + 3]]
+        a0 = a1 = a2 = a3 = 1.0
+        for d in range(n):
+            zd = z[d]
+            a0 += r0[d] * zd
+            a1 += r1[d] * zd
+            a2 += r2[d] * zd
+            a3 += r3[d] * zd
+        col[i] = a0
+        col[i + 1] = a1
+        col[i + 2] = a2
+        col[i + 3] = a3
+        i += 4
+    for i in range(i, k):
         r = Zs[slot[i]]
         acc = 1.0
         for d in range(n):
@@ -145,10 +163,20 @@ def _passive_dots(Zs, slot, k, z, col):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _passive_combination(Zs, slot, k, u, wv):
-    """wv = sum_i u_i z_{passive i} = Z_P^T u."""
+    """wv = sum_i u_i z_{passive i} = Z_P^T u (four rows at a time: one load and store of wv for four)."""
     n = wv.shape[0]
     wv[:] = 0.0
-    for i in range(k):
+    i = 0
+    while i + 4 <= k:
+        r0 = Zs[slot[i]]
+        r1 = Zs[slot[i + 1]]
+        r2 = Zs[slot[i + 2]]
+        r3 = Zs[slot[i + 3]]
+        u0, u1, u2, u3 = u[i], u[i + 1], u[i + 2], u[i + 3]
+        for d in range(n):
+            wv[d] += (u0 * r0[d] + u1 * r1[d]) + (u2 * r2[d] + u3 * r3[d])
+        i += 4
+    for i in range(i, k):
         r = Zs[slot[i]]
         ui = u[i]
         for d in range(n):
@@ -156,11 +184,52 @@ def _passive_combination(Zs, slot, k, u, wv):
 
 
 @njit(cache=True)
-def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
+def _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, col, row):
+    """Start Lawson-Hanson from a guessed passive set instead of the empty one; returns (k, n_free).
+
+    The examples of ``init`` are appended in order (a column dependent on the ones before is refused,
+    at most N enter), then every variable of the least-squares solution G s = 1 with s_i <= 0 is
+    dropped and s recomputed, until s > 0. The state u = s > 0 on an independent passive set is one
+    Lawson-Hanson can continue from (its iterates are exactly such states); a poor guess costs time,
+    never correctness.
+    """
+    kmax = min(U.shape[0] - 1, Z.shape[1])  # N columns at most: N + 1 would leave no room for w
+    k = 0
+    for a in range(init.shape[0]):
+        if k >= kmax:
+            break
+        j = init[a]
+        zj = Z[j]
+        _passive_dots(Zs, slot, k, zj, col)
+        if _append(U, k, y, zj @ zj, col, row):
+            sl = free[n_free - 1]
+            n_free -= 1
+            slot[k] = sl
+            passive[k] = j
+            Zs[sl] = zj
+            is_passive[j] = True
+            k += 1
+    while k > 0:
+        s = _backward(U, k, y)
+        if np.all(s[:k] > 0.0):
+            u[:k] = s
+            break
+        for i in range(k - 1, -1, -1):  # from the end: deleting position i leaves those before it in place
+            if s[i] <= 0.0:
+                is_passive[passive[i]] = False
+                free[n_free] = slot[i]
+                n_free += 1
+                k = _delete(U, slot, passive, u, y, k, i)
+    return k, n_free
+
+
+@njit(cache=True)
+def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init):
     """Hard-margin SVM on Z = [P, N]. Returns (w, alpha, n_iter, converged, min_margin).
 
     ``tol``: accepted margin violation, every z_mu . w >= 1 - tol at exit. ``max_iter``: bound on
     Lawson-Hanson additions. ``n_cand``, ``refresh``: partial pricing, see the module docstring.
+    ``init``: example indices (int64, possibly empty) of a guessed passive set, see :func:`_warm_start`.
     """
     P, n = Z.shape
     kmax = min(P, n + 1)
@@ -184,6 +253,10 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh):
     row = np.empty(kmax + 1)
     wv = np.zeros(n)  # Z_P^T u
     su = 0.0  # sum u
+    if init.shape[0] > 0:
+        k, n_free = _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, col, row)
+        _passive_combination(Zs, slot, k, u, wv)
+        su = u[:k].sum()
     n_iter = 0
     while n_iter < max_iter and k < kmax:
         # ---- full pricing: the n_cand smallest margins among the examples that may enter ----

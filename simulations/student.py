@@ -105,7 +105,7 @@ def _result(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray, n_iter: int, method
 
 def fit_max_margin(
     Z: np.ndarray, *, method: str = "active-set", tol: float = DEFAULT_TOL, max_iter: int | None = None,
-    n_cand: int | None = None, refresh: int = 10, raise_on_failure: bool = True,
+    n_cand: int | None = None, refresh: int = 10, warm_start: str = "none", raise_on_failure: bool = True,
 ) -> MaxMarginResult:
     """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu), by ``method``:
 
@@ -113,6 +113,10 @@ def fit_max_margin(
       (:mod:`simulations._numba`), with scipy's NNLS on a working set as the fallback for the rare
       near-dependent case (``method`` of the result says which answered). ``n_cand`` (default
       max(50, N // 2)) and ``refresh`` (default 10) set its partial pricing: speed, not the solution.
+      ``warm_start`` (one of :data:`WARM_STARTS`) chooses where Lawson-Hanson starts: ``"none"`` (the empty
+      passive set) or ``"least-squares"`` (:func:`_least_squares_cascade`: 1.3-1.8x faster on
+      margin-pruned data, ~0.75x on unpruned Gaussian data, see ``benchmarks/maxmargin_speed.py``).
+      Speed, not the solution: every start ends at the same KKT point.
     * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
     * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations._jax` (a batch of one; see
       :func:`fit_max_margin_batch` for batches), polished and certified.
@@ -133,7 +137,14 @@ def fit_max_margin(
     n_cand = n_cand if n_cand is not None else max(50, Z.shape[1] // 2)
     if n_cand < 1 or refresh < 1:
         raise ValueError(f"n_cand and refresh must be >= 1, got {n_cand}, {refresh}")
-    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh)
+    if warm_start not in WARM_STARTS:
+        raise ValueError(f"unknown warm_start {warm_start!r}; choose one of {', '.join(WARM_STARTS)}")
+    if warm_start == "least-squares":
+        init, n_sub = _least_squares_cascade(Z, tol, max_iter, n_cand, refresh)
+    else:
+        init, n_sub = np.empty(0, np.int64), 0
+    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh, init)
+    n_iter += n_sub
     method = "active-set"
     if not kkt_residual(Z, w, alpha) <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
         # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
@@ -142,6 +153,35 @@ def fit_max_margin(
         if kkt_residual(Z, w_f, alpha_f) < kkt_residual(Z, w, alpha):
             w, alpha, method = w_f, alpha_f, "scipy-nnls"
     return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure)
+
+
+WARM_STARTS = ("none", "least-squares")
+
+
+def _least_squares_cascade(Z: np.ndarray, tol: float, max_iter: int, n_cand: int, refresh: int
+                           ) -> tuple[np.ndarray, int]:
+    """A guessed passive set for Lawson-Hanson: (example indices, additions spent finding them).
+
+    1. Order the examples by their margin z_mu . w_LS under the least-squares fit of Z w = 1
+       (normal equations (Z^T Z + lambda I) w = Z^T 1, lambda = 1e-12 tr(Z^T Z) / N only to keep the
+       Cholesky defined when P < N): the support vectors of pruned data are mostly among the smallest.
+    2. Solve the max-margin problem exactly on the 2N examples of smallest margin, itself started from
+       the N smallest; its support vectors (alpha > 0) are the guess for the whole problem.
+    Lawson-Hanson continues from any passive set with positive least-squares variables
+    (:func:`simulations._numba._warm_start` enforces that), so a poor guess costs time, not exactness.
+    On hard-pruned N = 200 data this halves the additions (1070 -> 400 + 170 at alpha_prune = 10, f = 0.1).
+    """
+    P, n = Z.shape
+    gram = Z.T @ Z
+    gram[np.diag_indices(n)] += 1e-12 * max(np.trace(gram), 1e-300) / n
+    w_ls = np.linalg.solve(gram, Z.sum(axis=0))
+    order = np.argsort(Z @ w_ls, kind="stable").astype(np.int64)
+    if P <= 2 * n:
+        return order[:n], 0
+    sub = order[: 2 * n]
+    _, alpha, n_sub, _, _ = max_margin_numba(np.ascontiguousarray(Z[sub]), tol, max_iter, n_cand, refresh,
+                                             np.arange(n, dtype=np.int64))
+    return sub[alpha > 0], int(n_sub)
 
 
 def _max_margin_scipy_nnls(

@@ -178,10 +178,48 @@ def test_agrees_with_scipy_nnls_across_shapes_and_pruning():
             d = sample_pruned(Params(alpha, f, keep, theta), n, seed=trial)
         except ValueError:  # fewer than one kept example
             continue
-        ours = fit_max_margin(d.Z)
         w_ref, _ = _max_margin_scipy_nnls(d.Z)
-        assert ours.converged
-        assert ours.direction @ w_ref / np.linalg.norm(w_ref) >= 1 - 1e-9, (n, alpha, f, keep, theta, trial)
-        assert ours.margin * np.linalg.norm(w_ref) == pytest.approx(1.0, abs=1e-7)
+        for warm_start in ("none", "least-squares"):
+            ours = fit_max_margin(d.Z, warm_start=warm_start)
+            assert ours.converged
+            assert ours.direction @ w_ref / np.linalg.norm(w_ref) >= 1 - 1e-9, (n, alpha, f, keep, theta, trial)
+            assert ours.margin * np.linalg.norm(w_ref) == pytest.approx(1.0, abs=1e-7)
         checked += 1
     assert checked >= 100
+
+
+@pytest.mark.parametrize("case", [(200, 10.0, 0.1, 0), (200, 4.0, 0.1, 1), (100, 10.0, 1.0, 2), (60, 2.0, 0.2, 3)])
+def test_least_squares_warm_start_changes_the_path_not_the_solution(case):
+    """The cascade (least-squares order -> exact solve on 2N examples -> their support vectors as the start)
+    must end at the same KKT point as the cold start, with fewer additions on hard-pruned data with P > 2N."""
+    n, alpha, f, seed = case
+    Z = sample_pruned(Params(alpha, f, "hard", 0.0), n, seed=seed).Z
+    cold = fit_max_margin(Z)
+    warm = fit_max_margin(Z, warm_start="least-squares")
+    assert warm.converged and warm.method == "active-set" and warm.kkt_residual < 1e-9
+    assert warm.direction @ cold.direction >= 1 - 1e-12
+    assert warm.margin == pytest.approx(cold.margin, rel=1e-10)
+    np.testing.assert_array_equal(warm.alpha > 0, cold.alpha > 0)
+    if f < 1 and Z.shape[0] > 2 * n:
+        assert warm.n_iter < 0.8 * cold.n_iter  # 1070 -> ~580 at N = 200, alpha_prune = 10, f = 0.1
+
+
+def test_any_guessed_passive_set_is_a_valid_start():
+    """The numba kernel's warm start takes any index list (repeats, dependent or useless examples, more than
+    N of them): it keeps an independent subset with positive least-squares variables, and Lawson-Hanson
+    finishes at the exact solution."""
+    from simulations._numba import max_margin_numba
+
+    Z = sample_pruned(Params(6.0, 0.1, "hard", 0.0), 50, seed=7).Z
+    ref = fit_max_margin(Z)
+    rng = np.random.default_rng(3)
+    for init in (rng.integers(0, Z.shape[0], 500), np.zeros(5, np.int64), np.arange(Z.shape[0])[::-1].copy(),
+                 np.flatnonzero(ref.alpha == 0)[:80]):
+        w, alpha, _, converged, _ = max_margin_numba(Z, 1e-10, 10_000, 25, 10, init.astype(np.int64))
+        assert converged and kkt_residual(Z, w, alpha) < 1e-9
+        assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
+
+
+def test_unknown_warm_start_is_refused():
+    with pytest.raises(ValueError, match="warm_start"):
+        fit_max_margin(np.ones((3, 2)), warm_start="magic")
