@@ -153,12 +153,12 @@ def _passive_dots(Zs, slot, k, z, col):
         col[i + 2] = a2
         col[i + 3] = a3
         i += 4
-    for i in range(i, k):
-        r = Zs[slot[i]]
+    for m in range(i, k):
+        r = Zs[slot[m]]
         acc = 1.0
         for d in range(n):
             acc += r[d] * z[d]
-        col[i] = acc
+        col[m] = acc
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -176,11 +176,11 @@ def _passive_combination(Zs, slot, k, u, wv):
         for d in range(n):
             wv[d] += (u0 * r0[d] + u1 * r1[d]) + (u2 * r2[d] + u3 * r3[d])
         i += 4
-    for i in range(i, k):
-        r = Zs[slot[i]]
-        ui = u[i]
+    for m in range(i, k):
+        r = Zs[slot[m]]
+        um = u[m]
         for d in range(n):
-            wv[d] += ui * r[d]
+            wv[d] += um * r[d]
 
 
 @njit(cache=True)
