@@ -80,6 +80,14 @@ def _check_backend(backend: str) -> str:
 SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> fit_max_margin method
 
 
+def warm_start_for(params: Params) -> str:
+    """The active set's start for the problems of ``params``: the least-squares cascade on hard-pruned data
+    with P > 3N (1.2-1.8x faster there), the empty set elsewhere (the cascade costs 0.7-0.9x on unpruned data
+    and small P). Speed only: the solution is the same (``benchmarks/maxmargin_speed.py --section solver``)."""
+    hard_pruned = params.rule.kind == "hard" and params.keep_fraction < 1 and params.alpha_prune > 3
+    return "least-squares" if hard_pruned else "none"
+
+
 def run_chunk(unit) -> list[SeedValue]:
     """The :class:`SeedValue` of each seed of one work unit ``(params, n, seed, indices, backend, probe)``.
 
@@ -93,11 +101,7 @@ def run_chunk(unit) -> list[SeedValue]:
     method = SOLVER_METHOD[backend]
     stack = method == "interior-point" and len({z.shape for z in zs}) == 1
     method = method if stack or method != "interior-point" else "active-set"
-    # hard-pruned data with P > 3N: start the active set from the least-squares cascade (1.2-1.6x faster
-    # there; 0.7-0.9x on unpruned data and on small P; the same solution either way;
-    # benchmarks/maxmargin_speed.py)
-    hard_pruned = params.rule.kind == "hard" and params.keep_fraction < 1 and params.alpha_prune > 3
-    options = {"warm_start": "least-squares"} if method == "active-set" and hard_pruned else {}
+    options = {"warm_start": warm_start_for(params)} if method == "active-set" else {}
     fits = fit_max_margin_batch(np.stack(zs) if stack else zs, method=method, **options)
     return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], angle_deg)
             for fit, (d, angle_deg) in zip(fits, drawn)]
