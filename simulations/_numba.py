@@ -17,8 +17,11 @@ in between, the most violated candidate of the block enters. The loop ends when 
 margin below 1 - ``tol`` (the KKT conditions: alpha >= 0 by construction, w = Z^T alpha exactly,
 complementary slackness on the passive set to the accuracy of the final iteratively refined solve).
 
-Measured on this machine (N = 200, P = 2000, ``benchmarks/maxmargin_speed.py``): ~420 additions for
-~200 support vectors. An example whose column is numerically dependent on the passive set (possible
+Start: the empty passive set, or a guessed one (``init``, :func:`_warm_start`; the guess of
+:func:`simulations.student.fit_max_margin` with ``warm_start="least-squares"``): the path changes, the
+solution does not. Measured on this machine (N = 200, P = 2000, ``benchmarks/maxmargin_speed.py``): ~420
+additions for ~200 support vectors on random data, ~1070 on hard-pruned data (alpha_prune = 10, f = 0.1),
+~570 there from the least-squares guess. An example whose column is numerically dependent on the passive set (possible
 on hard-pruned data, where G is ill-conditioned) is skipped until the passive set changes; if only such
 examples remain violated the result is not converged and :func:`simulations.student.fit_max_margin`
 falls back to a QR-based solver.
