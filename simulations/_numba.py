@@ -41,30 +41,75 @@ _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 def _forward(U, k, b, out):
     """out[:k] = U^{-T} b[:k] for the leading k x k block of the upper factor U (axpys over rows of U).
 
+    Four rows at a time: their 4 x 4 triangle first, then one pass of a four-term axpy over the rest of
+    the vector (a quarter of the loads and stores, and the divisions off the loop's critical path).
     Loops run over zero-based ranges of slices so that numba emits no negative-index wraparound
     (which would block vectorisation).
     """
     for i in range(k):
         out[i] = b[i]
-    for j in range(k):
-        out[j] /= U[j, j]
-        oj = out[j]
-        row = U[j, j + 1:k]
-        rest = out[j + 1:k]
-        for i in range(k - j - 1):
-            rest[i] -= row[i] * oj
+    j = 0
+    while j + 4 <= k:
+        o0 = out[j] / U[j, j]
+        o1 = (out[j + 1] - U[j, j + 1] * o0) / U[j + 1, j + 1]
+        o2 = (out[j + 2] - U[j, j + 2] * o0 - U[j + 1, j + 2] * o1) / U[j + 2, j + 2]
+        o3 = (out[j + 3] - U[j, j + 3] * o0 - U[j + 1, j + 3] * o1 - U[j + 2, j + 3] * o2) / U[j + 3, j + 3]
+        out[j] = o0
+        out[j + 1] = o1
+        out[j + 2] = o2
+        out[j + 3] = o3
+        r0 = U[j, j + 4:k]
+        r1 = U[j + 1, j + 4:k]
+        r2 = U[j + 2, j + 4:k]
+        r3 = U[j + 3, j + 4:k]
+        rest = out[j + 4:k]
+        for i in range(k - j - 4):
+            rest[i] -= (r0[i] * o0 + r1[i] * o1) + (r2[i] * o2 + r3[i] * o3)
+        j += 4
+    for m in range(j, k):
+        out[m] /= U[m, m]
+        om = out[m]
+        for i in range(m + 1, k):
+            out[i] -= U[m, i] * om
 
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _backward(U, k, y):
-    """U^{-1} y[:k] (dot products over rows of U)."""
+    """U^{-1} y[:k] (dot products over rows of U).
+
+    Four rows at a time, from the bottom: their dot products with the solved part run in one loop (four
+    independent accumulators sharing the loads of x), then their 4 x 4 triangle; a row at a time, each
+    dot product would wait for the division of the row below.
+    """
     x = np.empty(k)
-    for i in range(k - 1, -1, -1):
+    hi = k
+    while hi >= 4:
+        lo = hi - 4
+        r0 = U[lo, hi:k]
+        r1 = U[lo + 1, hi:k]
+        r2 = U[lo + 2, hi:k]
+        r3 = U[lo + 3, hi:k]
+        done = x[hi:k]
+        a0 = a1 = a2 = a3 = 0.0
+        for j in range(k - hi):
+            xj = done[j]
+            a0 += r0[j] * xj
+            a1 += r1[j] * xj
+            a2 += r2[j] * xj
+            a3 += r3[j] * xj
+        x3 = (y[lo + 3] - a3) / U[lo + 3, lo + 3]
+        x2 = (y[lo + 2] - a2 - U[lo + 2, lo + 3] * x3) / U[lo + 2, lo + 2]
+        x1 = (y[lo + 1] - a1 - U[lo + 1, lo + 2] * x2 - U[lo + 1, lo + 3] * x3) / U[lo + 1, lo + 1]
+        x0 = (y[lo] - a0 - U[lo, lo + 1] * x1 - U[lo, lo + 2] * x2 - U[lo, lo + 3] * x3) / U[lo, lo]
+        x[lo] = x0
+        x[lo + 1] = x1
+        x[lo + 2] = x2
+        x[lo + 3] = x3
+        hi = lo
+    for i in range(hi - 1, -1, -1):
         acc = y[i]
-        row = U[i, i + 1:k]
-        done = x[i + 1:k]
-        for j in range(k - i - 1):
-            acc -= row[j] * done[j]
+        for j in range(i + 1, k):
+            acc -= U[i, j] * x[j]
         x[i] = acc / U[i, i]
     return x
 
