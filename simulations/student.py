@@ -158,13 +158,43 @@ def fit_max_margin(
 WARM_STARTS = ("none", "least-squares")
 
 
+def _least_squares_margins(Z: np.ndarray, max_iter: int = 10, rtol: float = 1e-4) -> np.ndarray:
+    """Margins Z w_LS of an approximate least-squares fit of Z w = 1 (used only to order the examples).
+
+    CGLS (conjugate gradients on the normal equations Z^T Z w = Z^T 1, two matrix-vector products an
+    iteration) with the Jacobi (column-norm) preconditioner, stopped after ``max_iter`` iterations or when
+    the preconditioned normal-equation residual has fallen by ``rtol``: on pruned data the directions of
+    w_LS agree with the exact solve to 1 - cos < 3e-6 after 5 iterations, at a tenth of the cost of forming
+    Z^T Z. The scaled columns make the tiny label-signed teacher column of hard-pruned data no harder
+    than the others.
+    """
+    scale = 1.0 / np.sqrt(np.maximum(np.einsum("ij,ij->j", Z, Z), 1e-300))
+    x = np.zeros(Z.shape[1])
+    r = np.ones(Z.shape[0])
+    g = scale * (Z.T @ r)
+    p = g.copy()
+    gamma = gamma0 = float(g @ g)
+    for _ in range(max_iter):
+        q = Z @ (scale * p)
+        step = gamma / float(q @ q)
+        x += step * p
+        r -= step * q
+        g = scale * (Z.T @ r)
+        gamma_new = float(g @ g)
+        if gamma_new <= rtol**2 * gamma0:
+            break
+        p = g + (gamma_new / gamma) * p
+        gamma = gamma_new
+    return Z @ (scale * x)
+
+
 def _least_squares_cascade(Z: np.ndarray, tol: float, max_iter: int, n_cand: int, refresh: int
                            ) -> tuple[np.ndarray, int]:
     """A guessed passive set for Lawson-Hanson: (example indices, additions spent finding them).
 
-    1. Order the examples by their margin z_mu . w_LS under the least-squares fit of Z w = 1
-       (normal equations (Z^T Z + lambda I) w = Z^T 1, lambda = 1e-12 tr(Z^T Z) / N only to keep the
-       Cholesky defined when P < N): the support vectors of pruned data are mostly among the smallest.
+    1. Order the examples by their margin under the least-squares fit of Z w = 1
+       (:func:`_least_squares_margins`): the support vectors of pruned data are mostly among the
+       smallest (~2/3 of the N smallest at N = 200, alpha_prune = 4..10, f = 0.1).
     2. Solve the max-margin problem exactly on the 2N examples of smallest margin, itself started from
        the N smallest; its support vectors (alpha > 0) are the guess for the whole problem.
     Lawson-Hanson continues from any passive set with positive least-squares variables
@@ -172,10 +202,7 @@ def _least_squares_cascade(Z: np.ndarray, tol: float, max_iter: int, n_cand: int
     On hard-pruned N = 200 data this halves the additions (1070 -> 400 + 170 at alpha_prune = 10, f = 0.1).
     """
     P, n = Z.shape
-    gram = Z.T @ Z
-    gram[np.diag_indices(n)] += 1e-12 * max(np.trace(gram), 1e-300) / n
-    w_ls = np.linalg.solve(gram, Z.sum(axis=0))
-    order = np.argsort(Z @ w_ls, kind="stable").astype(np.int64)
+    order = np.argsort(_least_squares_margins(Z), kind="stable").astype(np.int64)
     if P <= 2 * n:
         return order[:n], 0
     sub = order[: 2 * n]
