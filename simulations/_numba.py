@@ -236,10 +236,11 @@ def _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, c
     """Start Lawson-Hanson from a guessed passive set instead of the empty one; returns (k, n_free).
 
     The examples of ``init`` are appended in order (a column dependent on the ones before is refused,
-    at most N enter), then every variable of the least-squares solution G s = 1 with s_i <= 0 is
-    dropped and s recomputed, until s > 0. The state u = s > 0 on an independent passive set is one
-    Lawson-Hanson can continue from (its iterates are exactly such states); a poor guess costs time,
-    never correctness.
+    at most N enter); then, while the least-squares solution G s = 1 has a component s_i <= 0, the most
+    negative one is dropped and s recomputed (one at a time: dropping all negative ones at once also
+    drops examples that only a wrong neighbour made negative, ~100 more additions later at N = 200).
+    The state u = s > 0 on an independent passive set is one Lawson-Hanson can continue from (its
+    iterates are exactly such states); a poor guess costs time, never correctness.
     """
     kmax = min(U.shape[0] - 1, Z.shape[1])  # N columns at most: N + 1 would leave no room for w
     k = 0
@@ -262,12 +263,11 @@ def _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, c
         if np.all(s[:k] > 0.0):
             u[:k] = s
             break
-        for i in range(k - 1, -1, -1):  # from the end: deleting position i leaves those before it in place
-            if s[i] <= 0.0:
-                is_passive[passive[i]] = False
-                free[n_free] = slot[i]
-                n_free += 1
-                k = _delete(U, slot, passive, u, y, k, i)
+        i = int(np.argmin(s[:k]))  # the most negative one
+        is_passive[passive[i]] = False
+        free[n_free] = slot[i]
+        n_free += 1
+        k = _delete(U, slot, passive, u, y, k, i)
     return k, n_free
 
 
