@@ -272,12 +272,16 @@ def _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, c
 
 
 @njit(cache=True)
-def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init):
+def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first):
     """Hard-margin SVM on Z = [P, N]. Returns (w, alpha, n_iter, converged, min_margin).
 
     ``tol``: accepted margin violation, every z_mu . w >= 1 - tol at exit. ``max_iter``: bound on
     Lawson-Hanson additions. ``n_cand``, ``refresh``: partial pricing, see the module docstring.
     ``init``: example indices (int64, possibly empty) of a guessed passive set, see :func:`_warm_start`.
+    ``first``: example indices (int64, possibly empty) priced alone first: Lawson-Hanson solves the
+    problem restricted to them, then, from that solution and its factor, prices all P examples (a
+    cascade in one run; the answer is the same, the path shorter when ``first`` holds most support
+    vectors).
     """
     P, n = Z.shape
     kmax = min(P, n + 1)
@@ -305,27 +309,43 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init):
         k, n_free = _warm_start(Z, init, U, y, u, passive, slot, Zs, free, n_free, is_passive, col, row)
         _passive_combination(Zs, slot, k, u, wv)
         su = u[:k].sum()
+    # the pricing set: rows Zpr of the examples idx (``first`` while restricted, then all P)
+    restricted = 0 < first.shape[0] < P
+    if restricted:
+        idx = first.copy()
+        Zpr = np.empty((idx.shape[0], n))
+        for a in range(idx.shape[0]):
+            Zpr[a] = Z[idx[a]]
+    else:
+        idx = np.arange(P)
+        Zpr = Z
     n_iter = 0
     while n_iter < max_iter and k < kmax:
         # ---- full pricing: the n_cand smallest margins among the examples that may enter ----
-        margins_all = Z @ wv
-        for i in range(k):
-            margins_all[passive[i]] = np.inf
-        for a in range(n_dep):
-            margins_all[dep_list[a]] = np.inf
+        margins_all = Zpr @ wv
+        m = idx.shape[0]
+        for a in range(m):
+            if is_passive[idx[a]] or dependent[idx[a]]:
+                margins_all[a] = np.inf
         if margins_all.min() >= (1.0 - su) * (1.0 - tol):
+            if restricted:  # solved on ``first``: from here on, price every example
+                restricted = False
+                idx = np.arange(P)
+                Zpr = Z
+                continue
             break
-        cut = np.partition(margins_all, n_cand - 1)[n_cand - 1]
+        n_block = min(n_cand, m)
+        cut = np.partition(margins_all, n_block - 1)[n_block - 1]
         nc = 0
-        for mu in range(P):  # strictly below the cut first, so that ties cannot crowd out the minimum
-            if margins_all[mu] < cut:
-                cand[nc] = mu
-                Zc[nc] = Z[mu]
+        for a in range(m):  # strictly below the cut first, so that ties cannot crowd out the minimum
+            if margins_all[a] < cut:
+                cand[nc] = idx[a]
+                Zc[nc] = Zpr[a]
                 nc += 1
-        for mu in range(P):
-            if nc < n_cand and margins_all[mu] == cut and cut < np.inf:
-                cand[nc] = mu
-                Zc[nc] = Z[mu]
+        for a in range(m):
+            if nc < n_block and margins_all[a] == cut and cut < np.inf:
+                cand[nc] = idx[a]
+                Zc[nc] = Zpr[a]
                 nc += 1
         # ---- Lawson-Hanson additions priced on the candidate block ----
         n_tried = 0
@@ -396,6 +416,11 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init):
             _passive_combination(Zs, slot, k, u, wv)
             su = u[:k].sum()
         if n_tried == 0:  # the block's margins (another BLAS path) see no violation: done to rounding
+            if restricted:
+                restricted = False
+                idx = np.arange(P)
+                Zpr = Z
+                continue
             break
     Zp = np.empty((k, n))
     for i in range(k):

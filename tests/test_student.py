@@ -207,7 +207,7 @@ def test_least_squares_warm_start_changes_the_path_not_the_solution(case):
 def test_any_guessed_passive_set_is_a_valid_start():
     """The numba kernel's warm start takes any index list (repeats, dependent or useless examples, more than
     N of them): it keeps an independent subset with positive least-squares variables, and Lawson-Hanson
-    finishes at the exact solution."""
+    finishes at the exact solution, also when it first solves the problem restricted to any subset."""
     from simulations._numba import max_margin_numba
 
     Z = sample_pruned(Params(6.0, 0.1, "hard", 0.0), 50, seed=7).Z
@@ -215,9 +215,12 @@ def test_any_guessed_passive_set_is_a_valid_start():
     rng = np.random.default_rng(3)
     for init in (rng.integers(0, Z.shape[0], 500), np.zeros(5, np.int64), np.arange(Z.shape[0])[::-1].copy(),
                  np.flatnonzero(ref.alpha == 0)[:80]):
-        w, alpha, _, converged, _ = max_margin_numba(Z, 1e-10, 10_000, 25, 10, init.astype(np.int64))
-        assert converged and kkt_residual(Z, w, alpha) < 1e-9
-        assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
+        for first in (np.empty(0, np.int64), rng.choice(Z.shape[0], 30, replace=False), init[:1],
+                      np.flatnonzero(ref.alpha == 0)):
+            w, alpha, _, converged, _ = max_margin_numba(Z, 1e-10, 10_000, 25, 10, init.astype(np.int64),
+                                                         first.astype(np.int64))
+            assert converged and kkt_residual(Z, w, alpha) < 1e-9
+            assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
 
 
 def test_unknown_warm_start_is_refused():
