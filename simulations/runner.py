@@ -82,9 +82,10 @@ SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> f
 
 def warm_start_for(params: Params) -> str:
     """The active set's start for the problems of ``params``: the least-squares cascade on hard-pruned data
-    with P > 3N (1.2-1.8x faster there), the empty set elsewhere (the cascade costs 0.7-0.9x on unpruned data
-    and small P). Speed only: the solution is the same (``benchmarks/maxmargin_speed.py --section solver``)."""
-    hard_pruned = params.rule.kind == "hard" and params.keep_fraction < 1 and params.alpha_prune > 3
+    with P >= 2N (1.1-1.3x faster at alpha_prune = 2, 1.3-2x at 4..10, N = 200..800), the empty set
+    elsewhere (the cascade costs 0.7-0.9x on unpruned data and on small P). Speed only: the solution is
+    the same (``benchmarks/maxmargin_speed.py --section solver``)."""
+    hard_pruned = params.rule.kind == "hard" and params.keep_fraction < 1 and params.alpha_prune >= 2
     return "least-squares" if hard_pruned else "none"
 
 
