@@ -17,14 +17,17 @@ in between, the most violated candidate of the block enters. The loop ends when 
 margin below 1 - ``tol`` (the KKT conditions: alpha >= 0 by construction, w = Z^T alpha exactly,
 complementary slackness on the passive set to the accuracy of the final iteratively refined solve).
 
-Start: the empty passive set, or a guessed one (``init``, :func:`_warm_start`; the guess of
-:func:`simulations.student.fit_max_margin` with ``warm_start="least-squares"``): the path changes, the
-solution does not. Measured on this machine (N = 200, P = 2000, ``benchmarks/maxmargin_speed.py``): ~420
-additions for ~200 support vectors on random data, ~1070 on hard-pruned data (alpha_prune = 10, f = 0.1),
-~570 there from the least-squares guess. An example whose column is numerically dependent on the passive set (possible
-on hard-pruned data, where G is ill-conditioned) is skipped until the passive set changes; if only such
-examples remain violated the result is not converged and :func:`simulations.student.fit_max_margin`
-falls back to a QR-based solver.
+Start: the empty passive set, or a guessed one (``init``, :func:`_warm_start`), and optionally a first
+phase that prices only the examples ``first`` (the problem restricted to them is solved, then all P are
+priced from that state); :func:`simulations.student.fit_max_margin` with ``warm_start="least-squares"``
+supplies both. The path changes, the solution does not. Measured on this machine (N = 200, P = 2000,
+``benchmarks/maxmargin_speed.py``): ~420 additions for ~200 support vectors on random data, ~1070 on
+hard-pruned data (alpha_prune = 10, f = 0.1), ~500 there with the least-squares start.
+
+An example whose column is numerically dependent on the passive set (possible on hard-pruned data,
+where G is ill-conditioned) is skipped until the passive set changes; if only such examples remain
+violated the result is not converged and :func:`simulations.student.fit_max_margin` falls back to a
+QR-based solver.
 """
 
 from __future__ import annotations

@@ -114,8 +114,9 @@ def fit_max_margin(
       near-dependent case (``method`` of the result says which answered). ``n_cand`` (default
       max(50, N // 2)) and ``refresh`` (default 10) set its partial pricing: speed, not the solution.
       ``warm_start`` (one of :data:`WARM_STARTS`) chooses where Lawson-Hanson starts: ``"none"`` (the empty
-      passive set) or ``"least-squares"`` (:func:`_least_squares_cascade`: 1.3-1.8x faster on
-      margin-pruned data, ~0.75x on unpruned Gaussian data, see ``benchmarks/maxmargin_speed.py``).
+      passive set) or ``"least-squares"`` (:func:`_least_squares_cascade`: 1.1-2x faster on
+      hard-pruned data with P >= 2N, 0.7-0.9x on unpruned Gaussian data and small P; see
+      ``benchmarks/maxmargin_speed.py`` and :func:`simulations.runner.warm_start_for`).
       Speed, not the solution: every start ends at the same KKT point.
     * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
     * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations._jax` (a batch of one; see
