@@ -324,6 +324,9 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first):
         Zpr = Z
     n_iter = 0
     while n_iter < max_iter and k < kmax:
+        if not restricted and idx.shape[0] < P:  # the restricted problem is solved: price every example
+            idx = np.arange(P)
+            Zpr = Z
         # ---- full pricing: the n_cand smallest margins among the examples that may enter ----
         margins_all = Zpr @ wv
         m = idx.shape[0]
@@ -331,10 +334,8 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first):
             if is_passive[idx[a]] or dependent[idx[a]]:
                 margins_all[a] = np.inf
         if margins_all.min() >= (1.0 - su) * (1.0 - tol):
-            if restricted:  # solved on ``first``: from here on, price every example
+            if restricted:
                 restricted = False
-                idx = np.arange(P)
-                Zpr = Z
                 continue
             break
         n_block = min(n_cand, m)
@@ -421,8 +422,6 @@ def max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first):
         if n_tried == 0:  # the block's margins (another BLAS path) see no violation: done to rounding
             if restricted:
                 restricted = False
-                idx = np.arange(P)
-                Zpr = Z
                 continue
             break
     Zp = np.empty((k, n))
