@@ -38,9 +38,14 @@ from numba import njit
 # Reassociation lets LLVM vectorise the dot products and axpys of the triangular solves and rotations;
 # no NaN/inf assumptions are made.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# Without reassociation, for the four-term axpy of _forward: with it, LLVM regrouped that sum differently
+# when the kernel was compiled inside its caller than when it was loaded from numba's cache, so a fresh
+# process and a worker with a warm cache differed in the last bit (tests/test_run_cli.py); the axpy
+# vectorises without it.
+_FASTMATH_ORDERED = {"contract", "nsz", "arcp"}
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH_ORDERED)
 def _forward(U, k, b, out):
     """out[:k] = U^{-T} b[:k] for the leading k x k block of the upper factor U (axpys over rows of U).
 
