@@ -38,10 +38,10 @@ from numba import njit
 # Reassociation lets LLVM vectorise the dot products and axpys of the triangular solves and rotations;
 # no NaN/inf assumptions are made.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-# Without reassociation, for the four-term axpy of _forward: with it, LLVM regrouped that sum differently
-# when the kernel was compiled inside its caller than when it was loaded from numba's cache, so a fresh
-# process and a worker with a warm cache differed in the last bit (tests/test_run_cli.py); the axpy
-# vectorises without it.
+# Without reassociation, for the four-term axpys of _forward and _passive_combination (they vectorise
+# without it): with it, LLVM grouped that sum differently depending on the compile context (inlined into a
+# freshly compiled caller or not), and the same problem solved in a process that had just compiled the
+# kernels and in a worker that loaded numba's cache differed in the last bit (tests/test_run_cli.py).
 _FASTMATH_ORDERED = {"contract", "nsz", "arcp"}
 
 
@@ -217,7 +217,7 @@ def _passive_dots(Zs, slot, k, z, col):
         col[m] = acc
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH_ORDERED)
 def _passive_combination(Zs, slot, k, u, wv):
     """wv = sum_i u_i z_{passive i} = Z_P^T u (four rows at a time: one load and store of wv for four)."""
     n = wv.shape[0]
