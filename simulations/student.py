@@ -90,9 +90,10 @@ def _check_problem(Z: np.ndarray, tol: float) -> np.ndarray:
 
 
 def _result(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray, n_iter: int, method: str, tol: float,
-            raise_on_failure: bool) -> MaxMarginResult:
-    """The one way every method reports: KKT residual of (w, alpha), converged when <= 1e3 tol."""
-    kkt = kkt_residual(Z, w, alpha)
+            raise_on_failure: bool, kkt: float | None = None) -> MaxMarginResult:
+    """The one way every method reports: KKT residual of (w, alpha) (``kkt`` if already computed),
+    converged when <= 1e3 tol."""
+    kkt = kkt_residual(Z, w, alpha) if kkt is None else kkt
     converged = bool(np.all(np.isfinite(w)) and kkt <= 1e3 * tol)
     if not converged and raise_on_failure:
         raise RuntimeError(f"max-margin solver ({method}) did not converge: KKT residual {kkt:.3g} after "
@@ -145,13 +146,15 @@ def fit_max_margin(
         init, first = _least_squares_cascade(Z)
     w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first)
     method = "active-set"
-    if not kkt_residual(Z, w, alpha) <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
+    kkt = kkt_residual(Z, w, alpha)
+    if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
         # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
         # fall back to scipy's QR-based Lawson-Hanson, on a working set seeded by the margins of w
         w_f, alpha_f = _max_margin_scipy_nnls(Z, w, tol)
-        if kkt_residual(Z, w_f, alpha_f) < kkt_residual(Z, w, alpha):
-            w, alpha, method = w_f, alpha_f, "scipy-nnls"
-    return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure)
+        kkt_f = kkt_residual(Z, w_f, alpha_f)
+        if kkt_f < kkt:
+            w, alpha, method, kkt = w_f, alpha_f, "scipy-nnls", kkt_f
+    return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure, kkt)
 
 
 WARM_STARTS = ("none", "least-squares")
