@@ -179,7 +179,10 @@ def _least_squares_margins(Z: np.ndarray, max_iter: int = 6, rtol: float = 1e-4)
     gamma = gamma0 = float(g @ g)
     for _ in range(max_iter):
         q = Z @ (scale * p)
-        step = gamma / float(q @ q)
+        qq = float(q @ q)
+        if not gamma > 0.0 or not qq > 0.0:  # Z^T 1 = 0 or converged exactly: nothing left to fit
+            break
+        step = gamma / qq
         x += step * p
         r -= step * q
         g = scale * (Z.T @ r)

@@ -223,6 +223,24 @@ def test_any_guessed_passive_set_is_a_valid_start():
             assert (w / np.linalg.norm(w)) @ ref.direction >= 1 - 1e-12
 
 
+def test_least_squares_warm_start_on_degenerate_inputs():
+    """Mirrored rows (Z^T 1 along one axis only), a zero column (its Jacobi scale at the 1e-300 floor),
+    P < N: the guess is poor or trivial there; the answer must still be exact and no warning raised."""
+    import warnings
+
+    rng = np.random.default_rng(5)
+    half = rng.standard_normal((6, 4))
+    half[:, 0] = np.abs(half[:, 0]) + 1.0
+    cases = [np.vstack([half, half * np.array([1.0, -1.0, -1.0, -1.0])]),
+             np.hstack([half, np.zeros((6, 1))]), half[:2]]
+    for Z in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warm = fit_max_margin(Z, warm_start="least-squares")
+        cold = fit_max_margin(Z)
+        assert warm.converged and warm.margin == pytest.approx(cold.margin, rel=1e-10)
+
+
 def test_unknown_warm_start_is_refused():
     with pytest.raises(ValueError, match="warm_start"):
         fit_max_margin(np.ones((3, 2)), warm_start="magic")
