@@ -76,6 +76,7 @@ def certify(Z: np.ndarray, w: np.ndarray, active_tol: float = 1e-6) -> tuple[np.
 
 
 METHODS = ("active-set", "nnls", "interior-point")
+WARM_STARTS = ("none", "least-squares")  # where the active set starts, see fit_max_margin
 
 
 def _check_problem(Z: np.ndarray, tol: float) -> np.ndarray:
@@ -118,7 +119,7 @@ def fit_max_margin(
       passive set) or ``"least-squares"`` (:func:`_least_squares_cascade`: 1.1-2x faster on
       hard-pruned data with P >= 2N, 0.7-0.9x on unpruned Gaussian data and small P; see
       ``benchmarks/maxmargin_speed.py`` and :func:`simulations.runner.warm_start_for`).
-      Speed, not the solution: every start ends at the same KKT point.
+      Speed, not the solution: every start ends at the same KKT point. The other methods ignore it.
     * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
     * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations._jax` (a batch of one; see
       :func:`fit_max_margin_batch` for batches), polished and certified.
@@ -129,6 +130,8 @@ def fit_max_margin(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if warm_start not in WARM_STARTS:
+        raise ValueError(f"unknown warm_start {warm_start!r}; choose one of {', '.join(WARM_STARTS)}")
     Z = _check_problem(Z, tol)
     if method == "interior-point":
         return fit_max_margin_batch(Z[None], method=method, tol=tol, raise_on_failure=raise_on_failure)[0]
@@ -139,8 +142,6 @@ def fit_max_margin(
     n_cand = n_cand if n_cand is not None else max(50, Z.shape[1] // 2)
     if n_cand < 1 or refresh < 1:
         raise ValueError(f"n_cand and refresh must be >= 1, got {n_cand}, {refresh}")
-    if warm_start not in WARM_STARTS:
-        raise ValueError(f"unknown warm_start {warm_start!r}; choose one of {', '.join(WARM_STARTS)}")
     init = first = np.empty(0, np.int64)
     if warm_start == "least-squares":
         init, first = _least_squares_cascade(Z)
@@ -155,9 +156,6 @@ def fit_max_margin(
         if kkt_f < kkt:
             w, alpha, method, kkt = w_f, alpha_f, "scipy-nnls", kkt_f
     return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure, kkt)
-
-
-WARM_STARTS = ("none", "least-squares")
 
 
 def _least_squares_margins(Z: np.ndarray, max_iter: int = 4, rtol: float = 1e-4) -> np.ndarray:

@@ -244,3 +244,13 @@ def test_least_squares_warm_start_on_degenerate_inputs():
 def test_unknown_warm_start_is_refused():
     with pytest.raises(ValueError, match="warm_start"):
         fit_max_margin(np.ones((3, 2)), warm_start="magic")
+
+
+def test_the_runner_warm_starts_hard_pruned_data_only():
+    from simulations import warm_start_for
+
+    assert warm_start_for(Params(4.0, 0.1, "hard", 0.0)) == "least-squares"
+    assert warm_start_for(Params(2.0, 0.2, "hard", 10.0)) == "least-squares"
+    for params in (Params(10.0, 1.0, "hard", 0.0), Params(1.0, 0.1, "hard", 0.0), Params(4.0, 0.1, "easy", 0.0),
+                   Params(4.0, 0.5, "band:0.1", 0.0)):
+        assert warm_start_for(params) == "none"
