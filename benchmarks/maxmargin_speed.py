@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from simulations import fit_max_margin, fit_max_margin_batch, order_parameters, sample_pruned, simulate, warm_start_for
-from simulations.student import certify
+from simulations.certificate import certify
 from theory import Params
 
 SECTIONS = ("solver", "end-to-end", "breakdown", "scaling", "jax", "sklearn")
@@ -120,7 +120,7 @@ def scaling(seeds: int) -> None:
 
 
 def jax_batches(seeds: int) -> None:
-    from simulations._jax import DEFAULT_ITERATIONS, use_single_threaded_xla
+    from simulations.interior_point import DEFAULT_ITERATIONS, use_single_threaded_xla
 
     use_single_threaded_xla()
     print("JAX batched interior point vs numba on the same problems (N = 200, alpha = 10, f = 1):")

@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, format_records, run_cli
-from simulations._jax import use_single_threaded_xla
+from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import probe_option
 from simulations.runner import BACKENDS, extrapolate, simulate, theory_at_realised_probe
 from theory.model import Params
@@ -49,7 +49,7 @@ def build_parser() -> ArgumentParser:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations._jax)
+    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
     params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
     probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)

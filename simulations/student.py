@@ -2,7 +2,7 @@
 
 One entry point, like ``scipy.optimize.root``: ``fit_max_margin(Z, method=...)`` with the methods
 ``"active-set"`` (exact, numba, :mod:`simulations._numba`; the default), ``"nnls"`` (scipy) and
-``"interior-point"`` (JAX, :mod:`simulations._jax`), and its batched form ``fit_max_margin_batch``; every
+``"interior-point"`` (JAX, :mod:`simulations.interior_point`), and its batched form ``fit_max_margin_batch``; every
 method returns a :class:`MaxMarginResult` with its KKT diagnostics. The normalised student J = w / |w|
 has margin kappa = 1 / |w| = min_mu y_mu J . x_mu.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations._numba import max_margin_numba
+from simulations.certificate import certify, kkt_residual
 
 DEFAULT_TOL = 1e-10
 
@@ -42,37 +43,6 @@ class MaxMarginResult:
     n_support: int
     converged: bool
     method: str = "active-set"
-
-
-def kkt_residual(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray) -> float:
-    """Largest violation of the KKT conditions of min |w|^2 / 2 s.t. Z w >= 1 (see MaxMarginResult)."""
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(alpha))):
-        return float("inf")
-    margins = Z @ w
-    primal = max(0.0, 1.0 - float(margins.min()))
-    slack = float(np.max(alpha * np.abs(margins - 1.0)) / max(alpha.max(), 1e-300))
-    stationarity = float(np.linalg.norm(w - Z.T @ alpha) / np.linalg.norm(w))
-    return max(primal, slack, stationarity, float(max(0.0, -alpha.min())))
-
-
-def certify(Z: np.ndarray, w: np.ndarray, active_tol: float = 1e-6) -> tuple[np.ndarray, float]:
-    """Dual certificate of a candidate w: refit alpha >= 0 on the near-active set, return (alpha, KKT).
-
-    The near-active set is {mu : z_mu . w <= 1 + active_tol}; alpha there solves the non-negative
-    least squares problem min |Z_S^T alpha - w| (``scipy.optimize.nnls``), zero elsewhere. A small
-    :func:`kkt_residual` then proves w optimal whatever solver produced it.
-    """
-    from scipy.optimize import nnls
-
-    Z = np.asarray(Z, dtype=np.float64)
-    w = np.asarray(w, dtype=np.float64)
-    alpha = np.zeros(Z.shape[0])
-    if not np.all(np.isfinite(w)):
-        return alpha, float("inf")
-    active = np.flatnonzero(Z @ w <= 1.0 + active_tol)
-    if active.size:
-        alpha[active] = nnls(Z[active].T, w, maxiter=50 * (active.size + 10))[0]
-    return alpha, kkt_residual(Z, w, alpha)
 
 
 METHODS = ("active-set", "nnls", "interior-point")
@@ -121,7 +91,7 @@ def fit_max_margin(
       ``benchmarks/maxmargin_speed.py`` and :func:`simulations.runner.warm_start_for`).
       Speed, not the solution: every start ends at the same KKT point. The other methods ignore it.
     * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
-    * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations._jax` (a batch of one; see
+    * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations.interior_point` (a batch of one; see
       :func:`fit_max_margin_batch` for batches), polished and certified.
 
     Every method returns a :class:`MaxMarginResult` with its KKT residual. Raises ``RuntimeError`` if
@@ -249,7 +219,7 @@ def fit_max_margin_batch(Zs, *, method: str = "active-set", tol: float = DEFAULT
     """The batched form of :func:`fit_max_margin`: one :class:`MaxMarginResult` per problem of ``Zs``.
 
     ``"interior-point"`` solves a stacked batch [B, P, N] together (one vmapped, jitted JAX step for all
-    problems; ``options`` go to :func:`simulations._jax.max_margin_batch`, e.g. ``iterations``; JAX is
+    problems; ``options`` go to :func:`simulations.interior_point.max_margin_batch`, e.g. ``iterations``; JAX is
     imported on the first call), then certifies each answer by the dual refit of :func:`certify`; an
     answer that misses the KKT tolerance (the interior point can stall ~1e-6 short of the exact active
     set) is finished by the exact NNLS working-set solver seeded by it (``method`` says so). The other
@@ -260,7 +230,7 @@ def fit_max_margin_batch(Zs, *, method: str = "active-set", tol: float = DEFAULT
     if method != "interior-point":
         return [fit_max_margin(Z, method=method, tol=tol, raise_on_failure=raise_on_failure, **options)
                 for Z in Zs]
-    from simulations._jax import DEFAULT_ITERATIONS, max_margin_batch
+    from simulations.interior_point import DEFAULT_ITERATIONS, max_margin_batch
 
     Zs = np.asarray(Zs, dtype=np.float64)
     for Z in Zs:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, expand_keeps, format_records, progress, run_cli, writable_directory
-from simulations._jax import use_single_threaded_xla
+from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import parse_probe, probe_option
 from simulations.runner import BACKENDS, SeedValue, run_chunk, summarize, theory_at_realised_probe, work_units
 from simulations.store import CHUNK_FIELDS, ResultStore, point_key
@@ -142,7 +142,7 @@ def build_parser() -> ArgumentParser:
 
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
-    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations._jax)
+    if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
     if args.seeds < 2:
         raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")

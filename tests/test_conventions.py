@@ -1,7 +1,7 @@
 """One convention for every entry point: shared flags, examples in --help, one-line errors, the API.
 
-The non-editable install test builds the package (``pip install --no-deps --no-build-isolation``) into a
-virtual environment that sees this machine's dependencies, and runs every entry point from an empty
+The non-editable install test builds the package (``pip install --no-deps --no-build-isolation --target``)
+with this interpreter into a directory put first on ``PYTHONPATH``, and runs every entry point from an empty
 temporary directory: the installed modules, not the checkout, must be the ones that run.
 """
 
@@ -91,25 +91,28 @@ def test_generalization_error_is_nan_only_where_the_solver_fails(monkeypatch):
 
 
 def test_non_editable_install_runs_every_entry_point_from_elsewhere(tmp_path):
+    import os
     import shutil
 
     repo = tmp_path / "src"  # a copy, so that the build leaves nothing in the checkout
     shutil.copytree(__import__("pathlib").Path(__file__).resolve().parents[1], repo,
                     ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "data", "out",
-                                                  ".hypothesis", ".pytest_cache", ".ruff_cache"))
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(repo)],
-                             capture_output=True, text=True, timeout=300)
+                                                  ".hypothesis", ".pytest_cache", ".ruff_cache", ".venv*"))
+    # Built by this interpreter (its setuptools and wheel: the test extras declare both) into a target
+    # directory that comes first on the path; the dependencies are this environment's. A nested
+    # --system-site-packages venv would see the *base* interpreter's packages, not this venv's (issue 17).
+    target = tmp_path / "installed"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                              "--target", str(target), str(repo)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
+    env = {**os.environ, "PYTHONPATH": str(target)}
     work = tmp_path / "work"
     work.mkdir()
-    where = subprocess.run([python, "-c", "import theory, simulations, figures, pruning_cli; "
+    where = subprocess.run([sys.executable, "-c", "import theory, simulations, figures, pruning_cli; "
                             "from figures.common import DATA_DIR; "
                             "print(theory.__file__, simulations.__file__, pruning_cli.__file__, DATA_DIR.resolve())"],
-                           capture_output=True, text=True, cwd=work, check=True).stdout.split()
-    assert all(str(venv) in w for w in where[:3]), where
+                           capture_output=True, text=True, cwd=work, env=env, check=True).stdout.split()
+    assert all(w.startswith(str(target)) for w in where[:3]), where
     assert where[3].startswith(str(work)), where  # the figure cache lives under the working directory
     runs = [["theory.solve", "--alpha-prune", "0.3", "-f", "1", "0.5"],
             ["theory.frontier", "--alpha-prune", "2", "--theta", "10"],
@@ -118,6 +121,7 @@ def test_non_editable_install_runs_every_entry_point_from_elsewhere(tmp_path):
              "--store", "store"],
             ["figures", "--help"]]
     for args in runs:
-        proc = _run(args, cwd=work, python=python)
+        proc = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, cwd=work, env=env,
+                              timeout=300)
         assert proc.returncode == 0, (args, proc.stderr[-2000:])
     assert (work / "store").is_dir()

@@ -31,6 +31,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from simulations.certificate import certify
+
 DEFAULT_ITERATIONS = 60
 
 
@@ -107,7 +109,7 @@ def _solve_batch(Zs: np.ndarray, iterations: int):
         return np.array(w)  # a writable copy
 
 
-def _polish(Z: np.ndarray, w: np.ndarray, certify) -> tuple[np.ndarray, float]:
+def _polish(Z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
     """Crossover: the minimum-norm w with z_mu . w = 1 on the near-active set, kept if it certifies better.
 
     Near the solution the interior-point system is ill-conditioned (lambda / s spans ~30 decades) and
@@ -128,18 +130,16 @@ def max_margin_batch(Zs: np.ndarray, *, iterations: int = DEFAULT_ITERATIONS, to
 
     Returns the weights (after an active-set polish, :func:`_polish`) and each problem's KKT residual,
     certified from w alone
-    (:func:`simulations.student.certify`: the interior point's own multipliers are ill-conditioned
+    (:func:`simulations.certificate.certify`: the interior point's own multipliers are ill-conditioned
     near the solution even when w is exact); raises ``RuntimeError`` if any problem misses ``tol``.
     """
-    from simulations.student import certify
-
     Zs = np.asarray(Zs, dtype=np.float64)
     if Zs.ndim != 3:
         raise ValueError(f"Zs must have shape [B, P, N], got {Zs.shape}")
     w = _solve_batch(Zs, int(iterations))
     kkt = np.empty(len(w))
     for b, Z in enumerate(Zs):
-        w[b], kkt[b] = _polish(Z, w[b], certify)
+        w[b], kkt[b] = _polish(Z, w[b])
     converged = kkt <= tol
     if not converged.all():
         raise RuntimeError(f"JAX interior point missed tol={tol:g} on {int((~converged).sum())} of "
