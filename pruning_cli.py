@@ -47,7 +47,17 @@ class ArgumentParser(argparse.ArgumentParser):
         self.add_argument("--keep", nargs="+" if multiple else None, default=default, required=default is None,
                           metavar="RULE", help="selection rule(s): hard (smallest |probe margin|), easy (largest), "
                           "both (hard and easy), random, band:S (ranks from S P), mix:M (a fraction M of the kept "
-                          "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2))")
+                          "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2)), "
+                          "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
+                          "only)")
+
+    def add_learner(self) -> None:
+        """``--learner`` (one of theory.learners) and ``--labels`` (one of theory.labels)."""
+        from theory.labels import LABELS_HELP
+        from theory.learners import LEARNER_HELP
+
+        self.add_argument("--learner", default="max-margin", metavar="LEARNER", help=LEARNER_HELP)
+        self.add_argument("--labels", default="clean", metavar="CHANNEL", help=LABELS_HELP)
 
     def add_probe_alpha(self) -> None:
         """``--probe-alpha A``: a probe trained on A N examples (theory: theta = pi eps(A))."""

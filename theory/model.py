@@ -113,23 +113,40 @@ class Params:
         ``"band:S"``, ``"mix:M"``, ``"soft:T"`` (see :mod:`theory.rules`); stored as its canonical string.
     probe_angle_deg : float
         theta in [0, 90) degrees, angle between probe and teacher.
+    learner : str or theory.learners.Learner
+        the student: ``"max-margin"`` (default), ``"hinge:L"``, ``"logistic:L"``, ``"square:L"`` (ridge L > 0;
+        see :mod:`theory.learners`); stored as its canonical string.
+    labels : str or theory.labels.LabelChannel
+        the label channel: ``"clean"`` (default), ``"flip:E"``, ``"logit:B"`` (see :mod:`theory.labels`).
     """
 
     alpha_prune: float
     keep_fraction: float = 1.0
     keep: str = "hard"
     probe_angle_deg: float = 0.0
+    learner: str = "max-margin"
+    labels: str = "clean"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alpha_prune", validate_alpha(self.alpha_prune))
         object.__setattr__(self, "keep_fraction", validate_keep_fraction(self.keep_fraction))
         object.__setattr__(self, "keep", validate_rule(self.keep, self.keep_fraction))
         object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
+        from theory.labels import LabelChannel
+        from theory.learners import Learner
+
+        object.__setattr__(self, "learner", str(Learner.parse(self.learner)))
+        object.__setattr__(self, "labels", str(LabelChannel.parse(self.labels)))
 
     @property
     def alpha_total(self) -> float:
         """alpha_tot = alpha_prune / f, the pool size in units of N."""
         return self.alpha_prune / self.keep_fraction
+
+    @property
+    def is_max_margin_clean(self) -> bool:
+        """True for the model of Sorscher et al.: the max-margin student on clean labels (theory.solver)."""
+        return self.learner == "max-margin" and self.labels == "clean"
 
     @property
     def probe_angle(self) -> float:

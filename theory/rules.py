@@ -23,6 +23,10 @@ Rules (``keep`` strings; :meth:`Rule.parse`), n = round(f P) kept of P:
             mix:1 = hard, mix:0 = random
 ``soft:T``  each example independently with probability min(1, c exp(-z^2 / (2 T^2))), T > 0, c set so
             that E[q] = f; the kept count is Binomial(P, f) (the realised alpha_prune is reported)
+``uncer-    ``uncertainty:A,S``: each example independently with probability min(1, c (p (1 - p))^A),
+tainty``    p = sigmoid(S z) the surrogate's predicted probability (Kolossov, Montanari & Tandon 2024);
+            A > 0 prefers uncertain (hard) examples, A < 0 confident (easy) ones, A = 0 is random; c from
+            E[q] = f. Convex learners only (the max-margin theory integrates windows).
 ==========  ==========================================================================================
 """
 
@@ -34,8 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-KINDS = ("hard", "easy", "random", "band", "mix", "soft")
-PARAMETER_NAMES = {"band": "S", "mix": "M", "soft": "T"}  # the kinds that take a parameter
+KINDS = ("hard", "easy", "random", "band", "mix", "soft", "uncertainty")
+PARAMETER_NAMES = {"band": "S", "mix": "M", "soft": "T", "uncertainty": "A"}  # the kinds that take a parameter
+WINDOW_KINDS = KINDS[:6]  # the rules the max-margin theory (theory.saddle) integrates as windows
 _SQRT2 = math.sqrt(2.0)
 MAX_LOG_C = 600.0  # soft:T: c = exp(z_c^2 / 2T^2) must stay far below the largest double (exp(709))
 
@@ -51,8 +56,21 @@ class Rule:
 
     kind: str
     param: float | None = None
+    scale: float | None = None  # uncertainty:A,S: the surrogate's logit scale S
 
     def __post_init__(self) -> None:
+        if self.kind == "uncertainty":
+            for name, value in (("A", self.param), ("S", self.scale)):
+                if value is None or isinstance(value, bool) or not math.isfinite(float(value)):
+                    raise ValueError(f"keep rule uncertainty:A,S needs two numbers A and S > 0, e.g. uncertainty:0.5,5 "
+                                     f"(got {name} = {value!r})")
+            object.__setattr__(self, "param", float(self.param))
+            object.__setattr__(self, "scale", float(self.scale))
+            if not self.scale > 0.0:
+                raise ValueError(f"uncertainty:A,S needs S > 0, got {self.scale:g}")
+            return
+        if self.scale is not None:
+            raise ValueError(f"keep rule {self.kind!r} takes one parameter, got a second one {self.scale!r}")
         if self.kind not in KINDS:
             raise ValueError(f"keep must be one of {', '.join(KINDS[:3])}, band:S, mix:M, soft:T, got {self.kind!r}")
         if self.kind in PARAMETER_NAMES:
@@ -79,6 +97,14 @@ class Rule:
         kind, sep, value = spec.strip().partition(":")
         if not sep:
             return cls(kind)
+        if kind == "uncertainty":
+            parts = value.split(",")
+            try:
+                a, s = (float(v) for v in parts)
+            except ValueError:
+                raise ValueError(f"keep rule {spec!r}: uncertainty:A,S needs two numbers, "
+                                 f"e.g. uncertainty:0.5,5") from None
+            return cls(kind, a, s)
         try:
             number = float(value)
         except ValueError:
@@ -90,6 +116,8 @@ class Rule:
         return self.kind == "hard" or (self.kind, self.param) in (("band", 0.0), ("mix", 1.0))
 
     def __str__(self) -> str:
+        if self.kind == "uncertainty":
+            return f"uncertainty:{self.param:.12g},{self.scale:.12g}"
         return self.kind if self.param is None else f"{self.kind}:{self.param:.12g}"
 
     def check(self, keep_fraction: float) -> None:
@@ -99,6 +127,8 @@ class Rule:
             raise ValueError(f"band:S needs S in [0, 1 - f] = [0, {1.0 - keep_fraction:g}], got {self.param:g}")
         if self.kind == "soft" and keep_fraction < 1.0:
             self.soft_constant(keep_fraction)
+        if self.kind == "uncertainty" and keep_fraction < 1.0:
+            self.uncertainty_constant(keep_fraction)
 
     # ---- theory --------------------------------------------------------------------------------
     def windows(self, keep_fraction: float) -> np.ndarray:
@@ -107,6 +137,9 @@ class Rule:
         f = keep_fraction
         self.check(f)
         inf = math.inf
+        if self.kind == "uncertainty" and f < 1.0 and self.param != 0.0:
+            raise ValueError(f"keep rule {self} is not a window: only the convex learners (hinge:L, logistic:L, "
+                             f"square:L) integrate it, not the max-margin theory")
         if f == 1.0 or self.kind == "random":
             return np.array([[-inf, inf, 1.0 if f == 1.0 else f, 0.0]])
         if self.is_hard():
@@ -157,9 +190,81 @@ class Rule:
                              f"precision; use a larger T (as T -> 0 soft:T becomes the hard window)")
         return math.exp(log_c), t * math.sqrt(2.0 * log_c)
 
+    def breakpoints(self, keep_fraction: float) -> list[float]:
+        """The z where q(z) is not smooth (window edges; +-inf for unbounded windows), sorted."""
+        if self.kind == "uncertainty":
+            if keep_fraction == 1.0 or self.param == 0.0:
+                return [-math.inf, math.inf]
+            _, z_c = self.uncertainty_constant(keep_fraction)
+            return sorted({-math.inf, math.inf, *((-z_c, z_c) if z_c > 0 else ())})
+        rows = self.windows(keep_fraction)
+        return sorted({float(v) for v in rows[:, :2].ravel()})
+
+    def _log_uncertainty(self, z):
+        """A ln(p (1 - p)), p = sigmoid(S z): -A (|S z| + 2 ln(1 + e^-|S z|)), without overflow."""
+        x = np.abs(self.scale * np.asarray(z, dtype=float))
+        return -self.param * (x + 2.0 * np.log1p(np.exp(-x)))
+
+    def uncertainty_constant(self, keep_fraction: float) -> tuple[float, float]:
+        """(c, z_c) of uncertainty:A,S: E[min(1, c (p(1 - p))^A)] = f; q = 1 beyond (A < 0) or within (A > 0)
+        |z| = z_c (z_c = 0: q < 1 everywhere)."""
+        log_c, z_c = self._uncertainty_log_constant(keep_fraction)
+        return math.exp(log_c), z_c
+
+    def _uncertainty_log_constant(self, keep_fraction: float) -> tuple[float, float]:
+        key = (self.param, self.scale, keep_fraction)
+        cached = _UNCERTAINTY_CACHE.get(key)
+        if cached is not None:
+            return cached
+        f = keep_fraction
+        a = self.param
+        if a == 0.0:
+            return math.log(f), 0.0
+
+        def edge(log_c: float) -> float:  # |z| where log_c + A ln(p(1-p)) = 0, or 0 if none
+            g = lambda z: log_c + float(self._log_uncertainty(z))  # noqa: E731
+            lo_val = g(0.0)
+            if (a > 0 and lo_val <= 0.0) or (a < 0 and lo_val >= 0.0):
+                return 0.0
+            hi = 1.0
+            while g(hi) * lo_val > 0.0:
+                hi *= 2.0
+                if hi > 1e6:
+                    return math.inf
+            return optimize.brentq(g, 0.0, hi, xtol=1e-15, rtol=1e-15)
+
+        def mass(log_c: float) -> float:
+            z_c = edge(log_c)
+            zmax = max(40.0, 2.0 * z_c if math.isfinite(z_c) else 40.0)
+            pts = np.unique(np.concatenate([[0.0, zmax], [z_c] if 0.0 < z_c < zmax else [],
+                                            np.linspace(0.0, min(zmax, 12.0), 49)]))
+            x, w = np.polynomial.legendre.leggauss(16)
+            lo, hi = pts[:-1, None], pts[1:, None]
+            z = (0.5 * (lo + hi) + 0.5 * (hi - lo) * x).ravel()
+            wt = (0.5 * (hi - lo) * w).ravel()
+            q = np.exp(np.minimum(0.0, log_c + self._log_uncertainty(z)))
+            return float(2.0 * np.sum(wt * q * np.exp(-0.5 * z * z)) / math.sqrt(2.0 * math.pi)) - f
+
+        lo, hi = -1.0, 1.0
+        while mass(lo) > 0.0:
+            lo *= 2.0
+        while mass(hi) < 0.0:
+            hi *= 2.0
+            if hi > 1e4:
+                raise ValueError(f"{self}: no constant c reaches keep fraction {f:g}")
+        log_c = optimize.brentq(mass, lo, hi, xtol=1e-14, rtol=1e-14)
+        z_c = edge(log_c)
+        _UNCERTAINTY_CACHE[key] = (log_c, z_c)
+        return log_c, z_c
+
     def acceptance(self, z: np.ndarray, keep_fraction: float) -> np.ndarray:
         """q(z) from :meth:`windows` (for checks: E[q] = f)."""
         z = np.asarray(z, dtype=float)
+        if self.kind == "uncertainty" and keep_fraction < 1.0:
+            if self.param == 0.0:
+                return np.full_like(z, keep_fraction)
+            log_c, _ = self._uncertainty_log_constant(keep_fraction)
+            return np.exp(np.minimum(0.0, log_c + self._log_uncertainty(z)))
         q = np.zeros_like(z)
         for lo, hi, weight, t in self.windows(keep_fraction):
             inside = (z >= lo) & (z <= hi)
@@ -254,6 +359,9 @@ class Rule:
         tail = special.erfc(z_c / (s * _SQRT2)) * rng.random(count - n_core)
         out[~core] = s * _SQRT2 * special.erfcinv(tail)
         return _signed(rng, out)
+
+
+_UNCERTAINTY_CACHE: dict = {}
 
 
 def _signed(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:

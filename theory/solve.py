@@ -19,11 +19,14 @@ DEFAULT_KEEP_FRACTIONS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1)
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
         prog="python -m theory.solve",
-        description="Replica theory of the max-margin perceptron trained on margin-pruned data: "
-        "test error eps = arccos(R)/pi for every (alpha_prune, keep_fraction, keep).",
+        description="Replica theory of the perceptron trained on margin-pruned data: test error eps = arccos(R)/pi "
+        "against the clean teacher for every (alpha_prune, keep_fraction, keep), for the max-margin student "
+        "(default) or a convex learner with ridge (--learner), on clean or noisy labels (--labels).",
         examples=("python -m theory.solve --alpha-prune 0.3",
                   "python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json",
-                  "python -m theory.solve --alpha-prune 4 -f 0.2 --keep hard mix:0.5 soft:0.3 --probe-alpha 20"),
+                  "python -m theory.solve --alpha-prune 4 -f 0.2 --keep hard mix:0.5 soft:0.3 --probe-alpha 20",
+                  "python -m theory.solve --alpha-prune 2 -f 1 0.5 0.2 --keep hard easy --learner logistic:0.01 "
+                  "--labels flip:0.05"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
@@ -32,6 +35,7 @@ def build_parser() -> ArgumentParser:
     p.add_keep(multiple=True, default=["both"])
     p.add_probe_angle()
     p.add_probe_alpha()
+    p.add_learner()
     p.add_format()
     p.add_argument("--tol", type=float, default=1e-10, help="largest accepted scaled residual")
     p.add_argument("--show-residual", action="store_true", help="add the residual column to the records")
@@ -46,14 +50,14 @@ def _main(argv: Sequence[str] | None) -> int:
     for a in args.alpha_prune:
         for f in args.keep_fraction:
             for keep in keeps:
-                Params(a, f, keep, angle_deg)
+                Params(a, f, keep, angle_deg, args.learner, args.labels)
     if not args.tol > 0:
         raise ValueError(f"tol must be > 0, got {args.tol!r}")
     records = []
     big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
     for keep in keeps:
         grid = solve_grid(args.alpha_prune, args.keep_fraction, keep, angle_deg,
-                          tol=args.tol, show_progress=big)
+                          tol=args.tol, show_progress=big, learner=args.learner, labels=args.labels)
         for row in grid:
             for res in row:
                 rec = res.record()

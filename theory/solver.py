@@ -86,8 +86,10 @@ class SaddleResult(Record):
     method: str
     fallback: bool
     q: tuple = field(repr=False, default=())
+    learner: str = "max-margin"
+    labels: str = "clean"
 
-    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
+    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels",
                      "eps", "R", "rho", "kappa", "success", "residual")
 
 
@@ -195,9 +197,18 @@ def solve_saddle(
     Returns
     -------
     SaddleResult. Invalid input raises ``ValueError``; non-convergence is ``success=False``.
+    A convex learner (``params.learner`` hinge:L, logistic:L, square:L) is solved by
+    :func:`theory.convex.solve_convex` and returns its :class:`~theory.convex.ConvexResult`.
     """
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    if not params.is_max_margin_clean:
+        if params.learner == "max-margin":
+            raise ValueError(f"the max-margin theory needs clean labels (noisy labels may not be separable), got "
+                             f"labels {params.labels}; use a soft margin, e.g. --learner hinge:0.001")
+        from theory.convex import solve_convex
+
+        return solve_convex(params, x0=x0, tol=tol)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     options = dict(options or {})
@@ -294,6 +305,8 @@ def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleRe
         method=method,
         fallback=fallback,
         q=tuple(float(x) for x in q),
+        learner=params.learner,
+        labels=params.labels,
     )
 
 
@@ -305,6 +318,8 @@ def solve_grid(
     *,
     tol: float = DEFAULT_TOL,
     show_progress: bool = False,
+    learner: str = "max-margin",
+    labels: str = "clean",
 ) -> list[list[SaddleResult]]:
     """Solve on the grid alpha_prune x keep_fraction by continuation in alpha_prune.
 
@@ -314,7 +329,7 @@ def solve_grid(
     """
     alphas = [float(a) for a in alpha_prunes]
     fractions = [float(f) for f in keep_fractions]
-    grid = [[Params(a, f, keep, probe_angle_deg) for f in fractions] for a in alphas]
+    grid = [[Params(a, f, keep, probe_angle_deg, learner, labels) for f in fractions] for a in alphas]
     order = sorted(range(len(alphas)), key=lambda i: alphas[i])
     out: list[list[SaddleResult | None]] = [[None] * len(fractions) for _ in alphas]
     columns = range(len(fractions))

@@ -1,0 +1,282 @@
+r"""The convex learners (hinge, logistic, square, each with ridge) on pruned, possibly noisy data.
+
+``docs/theory.md`` section 8 derives the replica-symmetric (equivalently, Gordon/CGMT) fixed point for
+the student that minimises sum_kept loss(y, w . x / sqrt N) + (lambda / 2)|w|^2. With u = w / sqrt N
+= c_z J_p + c_w e_w + u_perp, |u_perp| = sigma, and the moments of :mod:`theory.convex_moments`
+(omega = c . (z, w) + sigma xi, h = prox_{V loss(y, .)}(omega)) it reads
+
+    lambda c + alpha_prune E[loss'(y, h) (z, w)] = 0                 (in-plane stationarity)
+    sigma^2 = alpha_prune E[(omega - h)^2]                            (orthogonal norm)
+    1 - lambda V = alpha_prune E[1 - d h / d omega]                  (the prox step, V = chi)
+
+and the test error against the clean teacher is eps = angle(u, T) / pi, computed from
+tan(angle) = sqrt(sigma^2 + c_perp^2) / c_par (no cancellation as eps -> 0).
+
+**Solving.** Unknowns x = (c_z, [c_w,] ln sigma, ln V) (c_w = 0 by symmetry at theta = 0). A damped
+fixed-point iteration in the conjugate ("hat") variables brings a cold start near the solution
+(V <- 1 / (lambda + V_hat), V_hat = alpha C / V; sigma <- V sqrt(alpha B) / V_old; c <- c - (lambda c +
+alpha A) / (lambda + V_hat)); MINPACK's hybrid Powell method (``scipy.optimize.root``, ``hybr``, finite-
+difference Jacobian) then solves the scaled residuals
+
+    r_c = (c + alpha A / lambda) / |u|,  r_sigma = 1 - alpha B / sigma^2,  r_V = 1 - lambda V - alpha C
+
+to ``xtol`` 1e-12. A solution is accepted when every residual is below ``tol`` (default 1e-9) and the
+quadrature's mass check |M - 1| is below 1e-9. Where a cold start fails (small lambda near
+separability, where V is large), the solver continues in lambda from a strongly regularised problem
+(lambda x 10^k, k = 4, 3, ..., 0, each solution the next start). Otherwise ``success`` is False and the
+residual says why; no number is returned as converged that was not.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from theory.convex_moments import moments
+from theory.labels import LabelChannel
+from theory.learners import Learner
+from theory.records import Record
+
+N_OUTER = 12  # Gauss-Legendre nodes per outer (z) panel
+MAX_PANEL = 0.75  # widest outer panel
+Z_TAIL = 9.0  # |z| beyond the last finite window edge + Z_TAIL carries < 1e-18 of the Gaussian
+DEFAULT_TOL = 1e-9
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
+
+
+@dataclass(frozen=True)
+class ConvexResult(Record):
+    """The convex learner's fixed point at one point.
+
+    Attributes
+    ----------
+    alpha_prune, alpha_total, keep_fraction, keep, probe_angle_deg, learner, labels : the point.
+    eps : test error against the clean teacher; eps_noisy : against noisy test labels.
+    R : student-teacher overlap; rho : student-probe overlap.
+    norm : |u| = |w| / sqrt(N); c_z, c_w : in-plane weights (probe, e_w); sigma : orthogonal norm;
+    V : the prox step (the susceptibility chi).
+    success, residual, message, nfev : convergence (largest scaled residual; evaluations of the moments).
+    """
+
+    alpha_prune: float
+    alpha_total: float
+    keep_fraction: float
+    keep: str
+    probe_angle_deg: float
+    learner: str
+    labels: str
+    eps: float
+    eps_noisy: float
+    R: float
+    rho: float
+    norm: float
+    c_z: float
+    c_w: float
+    sigma: float
+    V: float
+    success: bool
+    residual: float
+    message: str
+    nfev: int
+    x: tuple = field(repr=False, default=())
+
+    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels",
+                     "eps", "eps_noisy", "R", "rho", "norm", "sigma", "V", "success", "residual")
+
+    @property
+    def q(self) -> tuple:
+        """The unknowns, a warm start for a neighbouring point (as ``SaddleResult.q``)."""
+        return self.x
+
+
+def student_error(cz: float, cw: float, sigma: float, theta: float) -> float:
+    """eps = angle(u, T) / pi for u = c_z J_p + c_w e_w + u_perp, T = cos(theta) J_p + sin(theta) e_w."""
+    par = cz * math.cos(theta) + cw * math.sin(theta)
+    perp_in = -cz * math.sin(theta) + cw * math.cos(theta)
+    return math.atan2(math.hypot(sigma, perp_in), par) / math.pi
+
+
+class ConvexProblem:
+    """The fixed-point equations at one point: its rule, learner, channel and the outer quadrature."""
+
+    def __init__(self, params) -> None:
+        self.params = params
+        self.learner = Learner.parse(params.learner)
+        if self.learner.is_max_margin:
+            raise ValueError("the max-margin learner is solved by theory.solver.solve_saddle, not the convex theory")
+        self.labels = LabelChannel.parse(params.labels)
+        self.rule = params.rule
+        self.f = params.keep_fraction
+        self.alpha = params.alpha_prune
+        self.lam = float(self.learner.lam)
+        self.theta = params.probe_angle
+        self.n_c = 1 if self.theta == 0.0 else 2
+        self.channel = self.labels.code
+        self.chan_param = float(self.labels.param) if self.labels.kind != "clean" else 0.0
+        edges = self.rule.breakpoints(self.f)
+        finite = [abs(e) for e in edges if math.isfinite(e)]
+        self.z_max = (max(finite) if finite else 0.0) + Z_TAIL
+        self.rule_edges = [e for e in edges if math.isfinite(e) and abs(e) < self.z_max]
+        self.nfev = 0
+
+    # ---- quadrature --------------------------------------------------------------------------------
+    def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
+        """Outer nodes and weights q(z) phi(z) / f: Gauss-Legendre panels broken at the rule's edges, at 0 (the
+        label boundary), at the student's loss features mapped to z, around tan(theta), at most MAX_PANEL wide."""
+        zm = self.z_max
+        breaks = [-zm, zm, 0.0, *self.rule_edges]
+        if self.theta > 0.0:
+            tt = math.tan(self.theta)
+            breaks += [s * tt * m for s in (-1.0, 1.0) for m in (0.25, 0.5, 1.0, 2.0, 4.0)]
+        rho = math.hypot(cw, sigma)
+        if abs(cz) > 0.0:
+            features = {0: (1.0, 1.0 - V), 1: (0.0,), 2: (1.0,)}[self.learner.code]
+            for feat in features:
+                for sgn in (-1.0, 1.0):
+                    for j in (-3.0, -1.0, 0.0, 1.0, 3.0):
+                        breaks.append((sgn * feat + j * rho) / cz)
+        b = np.unique(np.clip(np.array(breaks), -zm, zm))
+        # subdivide wide panels
+        pieces = [b[:1]]
+        for lo, hi in zip(b[:-1], b[1:]):
+            k = max(1, math.ceil((hi - lo) / MAX_PANEL))
+            pieces.append(np.linspace(lo, hi, k + 1)[1:])
+        b = np.concatenate(pieces)
+        lo, hi = b[:-1, None], b[1:, None]
+        half = 0.5 * (hi - lo)
+        z = (0.5 * (hi + lo) + half * _GL_X).ravel()
+        w = (half * _GL_W).ravel()
+        w = w * self.rule.acceptance(z, self.f) * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
+        return z, w
+
+    def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
+        """(A_z, A_w, B, C, M) at the given order parameters."""
+        z, w = self.z_quadrature(cz, cw, sigma, V)
+        self.nfev += 1
+        return moments(self.learner.code, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
+
+    # ---- the equations -----------------------------------------------------------------------------
+    def unpack(self, x: np.ndarray) -> tuple[float, float, float, float]:
+        cz = float(x[0])
+        cw = float(x[1]) if self.n_c == 2 else 0.0
+        return cz, cw, math.exp(float(x[-2])), math.exp(float(x[-1]))
+
+    def pack(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
+        c = [cz, cw] if self.n_c == 2 else [cz]
+        return np.array([*c, math.log(sigma), math.log(V)])
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        """The scaled residuals (r_c, r_sigma, r_V) of the module docstring."""
+        cz, cw, sigma, V = self.unpack(x)
+        m = self.moments(cz, cw, sigma, V)
+        a, lam = self.alpha, self.lam
+        norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
+        r = [(cz + a * m[0] / lam) / norm]
+        if self.n_c == 2:
+            r.append((cw + a * m[1] / lam) / norm)
+        r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
+        return np.array(r)
+
+    def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5) -> np.ndarray:
+        """Damped fixed-point iteration in the conjugate variables (see the module docstring)."""
+        a, lam = self.alpha, self.lam
+        for _ in range(steps):
+            cz, cw, sigma, V = self.unpack(x)
+            m = self.moments(cz, cw, sigma, V)
+            v_hat = a * m[3] / V
+            V_new = 1.0 / (lam + v_hat)
+            sigma_new = V_new * math.sqrt(max(a * m[2], 1e-300)) / V
+            step = 1.0 / (lam + v_hat)
+            cz_new = cz - step * (lam * cz + a * m[0])
+            cw_new = cw - step * (lam * cw + a * m[1]) if self.n_c == 2 else 0.0
+            new = self.pack(cz_new, cw_new, sigma_new, V_new)
+            if not np.all(np.isfinite(new)):
+                break
+            x = (1.0 - damping) * x + damping * new
+        return x
+
+    def guess(self) -> np.ndarray:
+        """A cold start: the student along the teacher with a modest overlap; V of a ridge of this strength."""
+        lam, a = self.lam, self.alpha
+        V = 1.0 / (lam + a / (1.0 + 1.0 / lam))
+        scale = min(1.0, a / lam) * 0.5
+        return self.pack(scale * math.cos(self.theta), scale * math.sin(self.theta), 0.5 * scale + 1e-3, V)
+
+
+def _newton(problem: ConvexProblem, x0: np.ndarray, tol: float) -> tuple[np.ndarray, float, bool]:
+    with np.errstate(all="ignore"):
+        sol = optimize.root(problem.residual, x0, method="hybr", options={"xtol": 1e-12})
+    x = np.asarray(sol.x, dtype=float)
+    return x, *_accept(problem, x, tol)
+
+
+def _accept(problem: ConvexProblem, x: np.ndarray, tol: float) -> tuple[float, bool]:
+    if not np.all(np.isfinite(x)):
+        return math.inf, False
+    with np.errstate(all="ignore"):
+        r = problem.residual(x)
+    if not np.all(np.isfinite(r)):
+        return math.inf, False
+    res = float(np.max(np.abs(r)))
+    cz, cw, sigma, V = problem.unpack(x)
+    mass = problem.moments(cz, cw, sigma, V)[4]
+    return res, bool(res < tol and abs(mass - 1.0) < 1e-9)
+
+
+def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
+    """Solve the convex learner's fixed point at ``params`` (a :class:`theory.Params` whose learner is
+    hinge:L, logistic:L or square:L). ``x0``: the ``x`` of a neighbouring result (warm start)."""
+    problem = ConvexProblem(params)
+    best = None
+    starts = []
+    if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
+        starts.append(np.asarray(x0, dtype=float))
+    starts.append(None)
+    for start in starts:
+        x = problem.fixed_point_steps(problem.guess(), 40) if start is None else start
+        x, res, ok = _newton(problem, x, tol)
+        if best is None or res < best[1]:
+            best = (x, res, ok, "converged" if ok else "residual above tolerance")
+        if ok:
+            break
+    if not best[2]:  # continuation in lambda from a strongly regularised problem
+        lam = problem.lam
+        x = None
+        for k in (4, 3, 2, 1, 0.5, 0):
+            sub = ConvexProblem(_with_learner(params, problem.learner.with_ridge(lam * 10.0**k)))
+            if x is None:
+                x = sub.fixed_point_steps(sub.guess(), 40)
+            x, res, ok = _newton(sub, x, tol)
+            problem.nfev += sub.nfev
+            if not ok:
+                break
+        if ok:
+            res, ok = _accept(problem, x, tol)
+            if ok or res < best[1]:
+                best = (x, res, ok, "converged (continuation in lambda)" if ok else "residual above tolerance")
+    x, res, ok, message = best
+    return _result(problem, x, res, ok, message)
+
+
+def _with_learner(params, learner: Learner):
+    from dataclasses import replace
+
+    return replace(params, learner=str(learner))
+
+
+def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message: str) -> ConvexResult:
+    p = problem.params
+    cz, cw, sigma, V = problem.unpack(x) if np.all(np.isfinite(x)) else (math.nan,) * 4
+    theta = problem.theta
+    eps = student_error(cz, cw, sigma, theta) if ok or math.isfinite(cz) else math.nan
+    norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
+    R = (cz * math.cos(theta) + cw * math.sin(theta)) / norm
+    return ConvexResult(
+        alpha_prune=p.alpha_prune, alpha_total=p.alpha_total, keep_fraction=p.keep_fraction, keep=p.keep,
+        probe_angle_deg=p.probe_angle_deg, learner=p.learner, labels=p.labels, eps=eps,
+        eps_noisy=problem.labels.noisy_error(eps, R) if math.isfinite(eps) else math.nan,
+        R=R, rho=cz / norm, norm=norm, c_z=cz, c_w=cw, sigma=sigma, V=V, success=ok, residual=res,
+        message=message, nfev=problem.nfev, x=tuple(float(v) for v in x))

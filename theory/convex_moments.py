@@ -1,0 +1,200 @@
+r"""The expectations over the kept, labelled examples that the convex-learner fixed point needs.
+
+For a student with in-plane weights c = (c_z, c_w) (along the probe J_p and along e_w, see
+``docs/theory.md`` section 2), orthogonal norm sigma and prox step V, one kept example has the
+pre-activation omega = c_z z + c_w w + sigma xi (xi ~ N(0, 1) from the N - 2 orthogonal directions)
+and the proximal output h = prox_{V loss(y, .)}(omega). :func:`kept_moments` returns
+
+    A_z = E[loss'(y, h) z],  A_w = E[loss'(y, h) w],  B = E[(omega - h)^2],  C = E[1 - d h / d omega],
+    M = E[1] (= 1: a check of the quadrature),
+
+over the kept distribution q(z) p(z) p(w) P(y | t) / f, t = cos(theta) z + sin(theta) w
+(``docs/theory.md``, section 8).
+
+**Quadrature.** Outer: composite Gauss-Legendre in z over the panels that :mod:`theory.convex` builds
+(nodes weighted by q(z) phi(z) / f). Inner, for each z node and label y: w and xi enter omega only
+through s = c_w w + sigma xi ~ N(0, rho^2), rho^2 = c_w^2 + sigma^2, and given s, w is Gaussian
+(mean k s, k = c_w / rho^2, sd tau = sigma / rho). For the channels that depend on sign(t) alone (clean,
+flip) the label weight given (z, s) is then closed form, P(y | t > 0) Phi(d) + P(y | t < 0) Phi(-d) with
+d = (k s - w_0) / tau, w_0 = -z cot(theta), and so is its w-moment; for the logit channel it is a
+Gauss-Hermite average over w (``N_HERMITE`` nodes). The s integral is composite Gauss-Legendre
+(``N_INNER`` nodes a panel) on [-8.5 rho, 8.5 rho], broken at fixed multiples of rho, at the label step
+(d = 0, and +-1, +-3 widths tau / |k| around it) and at the loss's kinks (hinge: y omega = 1 and 1 - V).
+For the logistic loss the nodes are placed in h instead of omega (omega(h) = h + V loss'(y, h) is
+explicit and increasing, Jacobian 1 + V loss''(y, h)), so no proximal map is solved at a node: only the
+panel ends are mapped to h, by the safeguarded Newton iteration of :func:`theory.learners.logistic_prox_scalar`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from theory.learners import logistic_prox_scalar as _logistic_prox
+from theory.learners import sigmoid_scalar as _sigmoid
+
+N_INNER = 12  # Gauss-Legendre nodes per inner panel
+N_HERMITE = 24  # Gauss-Hermite nodes for the logit channel's w average
+S_RANGE = 8.5  # the inner integral covers |s| <= 8.5 rho (the Gaussian tail beyond is < 2e-17)
+_S_BREAKS = np.array([-8.5, -6.0, -4.5, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 8.5])
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
+_GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
+_GH_X = _GH_X * math.sqrt(2.0)
+_GH_W = _GH_W / math.sqrt(math.pi)
+N_MOMENTS = 5
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@numba.njit(cache=True)
+def _ncdf(x):
+    return 0.5 * math.erfc(-x / _SQRT2)
+
+
+@numba.njit(cache=True)
+def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w):
+    """(P(y | z, s), E[w 1 P(y | ...) | z, s]) for label y, given z and s = c_w w + sigma xi."""
+    mean_w = k * s
+    if channel == 0:  # clean or flip: P(y | t) depends on sign(t)
+        eta = chan_param
+        p_pos = 1.0 - eta if y > 0 else eta  # P(y | t > 0)
+        p_neg = eta if y > 0 else 1.0 - eta
+        if sin_t == 0.0:
+            p = p_pos if z > 0.0 else (p_neg if z < 0.0 else 0.5)
+            return p, p * mean_w
+        w0 = -z * cos_t / sin_t
+        if tau == 0.0:
+            p = p_pos if mean_w > w0 else p_neg
+            return p, p * mean_w
+        d = (mean_w - w0) / tau
+        up = _ncdf(d)
+        down = _ncdf(-d)
+        dens = _INV_SQRT2PI * math.exp(-0.5 * d * d)
+        weight = p_pos * up + p_neg * down
+        first = p_pos * (mean_w * up + tau * dens) + p_neg * (mean_w * down - tau * dens)
+        return weight, first
+    # logit: P(y = +1 | t) = sigmoid(beta t)
+    beta = chan_param
+    if sin_t == 0.0:
+        p = _sigmoid(y * beta * z)
+        return p, p * mean_w
+    weight = 0.0
+    first = 0.0
+    for i in range(gh_x.size):
+        w = mean_w + tau * gh_x[i]
+        p = _sigmoid(y * beta * (cos_t * z + sin_t * w))
+        weight += gh_w[i] * p
+        first += gh_w[i] * p * w
+    return weight, first
+
+
+@numba.njit(cache=True)
+def _insert_sorted(buf, n, x, lo, hi):
+    """Insert x into the sorted buf[:n] if lo < x < hi; return the new length."""
+    if not (lo < x < hi):
+        return n
+    i = n
+    while i > 0 and buf[i - 1] > x:
+        buf[i] = buf[i - 1]
+        i -= 1
+    buf[i] = x
+    return n + 1
+
+
+@numba.njit(cache=True)
+def _point(loss, y, u, V):
+    """At an inner node u (omega for hinge/square, h for logistic): (omega, jacobian d omega / d u, loss'(h),
+    (omega - h)^2, 1 - d h / d omega)."""
+    if loss == 1:  # logistic, u = h
+        g = y * u
+        sm = _sigmoid(-g)
+        d1 = -y * sm
+        d2 = sm * (1.0 - sm)
+        omega = u + V * d1
+        return omega, 1.0 + V * d2, d1, (V * d1) ** 2, V * d2 / (1.0 + V * d2)
+    omega = u
+    if loss == 2:  # square
+        h = (omega + V * y) / (1.0 + V)
+        return omega, 1.0, h - y, (omega - h) ** 2, V / (1.0 + V)
+    # hinge
+    yo = y * omega
+    if yo >= 1.0:
+        return omega, 1.0, 0.0, 0.0, 0.0
+    if yo >= 1.0 - V:
+        return omega, 1.0, (omega - y) / V, (omega - y) ** 2, 1.0
+    return omega, 1.0, -y, V * V, 0.0
+
+
+@numba.njit(cache=True)
+def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
+                 s_breaks, gl_x, gl_w, gh_x, gh_w):
+    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` include q(z) phi(z) / f."""
+    out = np.zeros(N_MOMENTS)
+    rho = math.sqrt(cw * cw + sigma * sigma)
+    k = cw / (rho * rho)
+    tau = sigma / rho
+    lo = -S_RANGE * rho
+    hi = S_RANGE * rho
+    nb = s_breaks.size
+    buf = np.empty(nb + 16)
+    ys = (1.0, -1.0)
+    for iz in range(z_nodes.size):
+        z = z_nodes[iz]
+        wz = z_weights[iz]
+        if wz == 0.0:
+            continue
+        a = cz * z
+        for iy in range(2):
+            y = ys[iy]
+            n = 0
+            for j in range(nb):
+                buf[n] = s_breaks[j] * rho
+                n += 1
+            # the label step of the sign channels, where d = 0, and its width tau / |k|
+            if channel == 0 and sin_t > 0.0 and k != 0.0:
+                w0 = -z * cos_t / sin_t
+                s_star = w0 / k
+                width = tau / abs(k)
+                for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
+                    n = _insert_sorted(buf, n, s_star + m * width, lo, hi)
+            if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
+                n = _insert_sorted(buf, n, y * 1.0 - a, lo, hi)
+                n = _insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
+            for p in range(n - 1):
+                s0 = buf[p]
+                s1 = buf[p + 1]
+                if s1 <= s0:
+                    continue
+                if loss == 1:  # nodes in h: map the panel ends through the prox
+                    u0 = y * _logistic_prox(y * (a + s0), V)
+                    u1 = y * _logistic_prox(y * (a + s1), V)  # h is increasing in omega for either y
+                else:
+                    u0 = a + s0
+                    u1 = a + s1
+                half = 0.5 * (u1 - u0)
+                mid = 0.5 * (u1 + u0)
+                if half <= 0.0:
+                    continue
+                for q in range(gl_x.size):
+                    u = mid + half * gl_x[q]
+                    omega, jac, d1, dev2, soft = _point(loss, y, u, V)
+                    s = omega - a
+                    dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * jac * gl_w[q] * half * wz
+                    if dens == 0.0:
+                        continue
+                    weight, first = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w)
+                    out[0] += dens * weight * d1 * z
+                    out[1] += dens * first * d1
+                    out[2] += dens * weight * dev2
+                    out[3] += dens * weight * soft
+                    out[4] += dens * weight
+    return out
+
+
+def moments(loss: int, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
+            chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray) -> np.ndarray:
+    """:func:`kept_moments` with the module's inner rules (theta in radians)."""
+    return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
+                        z_nodes, z_weights, _S_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)
