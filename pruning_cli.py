@@ -51,12 +51,14 @@ class ArgumentParser(argparse.ArgumentParser):
                           "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
                           "only)")
 
-    def add_learner(self) -> None:
+    def add_learner(self, optimise_ridge: bool = False) -> None:
         """``--learner`` (one of theory.learners) and ``--labels`` (one of theory.labels)."""
         from theory.labels import LABELS_HELP
         from theory.learners import LEARNER_HELP
 
-        self.add_argument("--learner", default="max-margin", metavar="LEARNER", help=LEARNER_HELP)
+        extra = ("; hinge, logistic or square without :L optimises the ridge over [1e-4, 10]"
+                 if optimise_ridge else "")
+        self.add_argument("--learner", default="max-margin", metavar="LEARNER", help=LEARNER_HELP + extra)
         self.add_argument("--labels", default="clean", metavar="CHANNEL", help=LABELS_HELP)
 
     def add_probe_alpha(self) -> None:

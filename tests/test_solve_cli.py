@@ -9,7 +9,7 @@ import pytest
 from theory.solve import main
 
 RECORD_KEYS = {"alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg",
-               "eps", "R", "rho", "kappa", "success"}
+               "learner", "labels", "eps", "R", "rho", "kappa", "success"}
 
 
 def test_default_run_table(capsys):

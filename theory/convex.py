@@ -40,8 +40,8 @@ from theory.labels import LabelChannel
 from theory.learners import Learner
 from theory.records import Record
 
-N_OUTER = 12  # Gauss-Legendre nodes per outer (z) panel
-MAX_PANEL = 0.75  # widest outer panel
+N_OUTER = 10  # Gauss-Legendre nodes per outer (z) panel
+MAX_PANEL = 1.0  # widest outer panel
 Z_TAIL = 9.0  # |z| beyond the last finite window edge + Z_TAIL carries < 1e-18 of the Gaussian
 DEFAULT_TOL = 1e-9
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
@@ -120,12 +120,17 @@ class ConvexProblem:
         finite = [abs(e) for e in edges if math.isfinite(e)]
         self.z_max = (max(finite) if finite else 0.0) + Z_TAIL
         self.rule_edges = [e for e in edges if math.isfinite(e) and abs(e) < self.z_max]
+        # a smooth weighted rule varies on its own scale (uncertainty:A,S: 1/S): panels at most twice it
+        scale = self.rule.weighted().length_scale if self.rule.kind == "uncertainty" else getattr(
+            self.rule, "length_scale", None)
+        self.max_panel_core = min(MAX_PANEL, 2.0 * scale) if scale else MAX_PANEL
         self.nfev = 0
 
     # ---- quadrature --------------------------------------------------------------------------------
     def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
         """Outer nodes and weights q(z) phi(z) / f: Gauss-Legendre panels broken at the rule's edges, at 0 (the
-        label boundary), at the student's loss features mapped to z, around tan(theta), at most MAX_PANEL wide."""
+        label boundary), at the student's loss features mapped to z, around tan(theta), at most MAX_PANEL wide
+        (twice a weighted rule's length scale for |z| < 6)."""
         zm = self.z_max
         breaks = [-zm, zm, 0.0, *self.rule_edges]
         if self.theta > 0.0:
@@ -139,10 +144,11 @@ class ConvexProblem:
                     for j in (-3.0, -1.0, 0.0, 1.0, 3.0):
                         breaks.append((sgn * feat + j * rho) / cz)
         b = np.unique(np.clip(np.array(breaks), -zm, zm))
-        # subdivide wide panels
+        # subdivide wide panels (finer where a weighted rule varies, |z| < 6)
         pieces = [b[:1]]
         for lo, hi in zip(b[:-1], b[1:]):
-            k = max(1, math.ceil((hi - lo) / MAX_PANEL))
+            width = self.max_panel_core if min(abs(lo), abs(hi)) < 6.0 else MAX_PANEL
+            k = max(1, math.ceil((hi - lo) / width))
             pieces.append(np.linspace(lo, hi, k + 1)[1:])
         b = np.concatenate(pieces)
         lo, hi = b[:-1, None], b[1:, None]
@@ -180,8 +186,9 @@ class ConvexProblem:
         r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         return np.array(r)
 
-    def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5) -> np.ndarray:
-        """Damped fixed-point iteration in the conjugate variables (see the module docstring)."""
+    def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
+        """Damped fixed-point iteration in the conjugate variables (see the module docstring), at most ``steps``
+        steps, stopping once no unknown moves by more than ``rtol`` (relative; Newton takes over from there)."""
         a, lam = self.alpha, self.lam
         for _ in range(steps):
             cz, cw, sigma, V = self.unpack(x)
@@ -195,7 +202,10 @@ class ConvexProblem:
             new = self.pack(cz_new, cw_new, sigma_new, V_new)
             if not np.all(np.isfinite(new)):
                 break
+            moved = np.max(np.abs(new - x) / np.maximum(np.abs(x), 1.0))
             x = (1.0 - damping) * x + damping * new
+            if moved < rtol:
+                break
         return x
 
     def guess(self) -> np.ndarray:
@@ -236,7 +246,7 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
         starts.append(np.asarray(x0, dtype=float))
     starts.append(None)
     for start in starts:
-        x = problem.fixed_point_steps(problem.guess(), 40) if start is None else start
+        x = problem.fixed_point_steps(problem.guess(), 10) if start is None else start
         x, res, ok = _newton(problem, x, tol)
         if best is None or res < best[1]:
             best = (x, res, ok, "converged" if ok else "residual above tolerance")
@@ -248,7 +258,7 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
         for k in (4, 3, 2, 1, 0.5, 0):
             sub = ConvexProblem(_with_learner(params, problem.learner.with_ridge(lam * 10.0**k)))
             if x is None:
-                x = sub.fixed_point_steps(sub.guess(), 40)
+                x = sub.fixed_point_steps(sub.guess(), 10)
             x, res, ok = _newton(sub, x, tol)
             problem.nfev += sub.nfev
             if not ok:
@@ -275,7 +285,7 @@ def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message
     norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
     R = (cz * math.cos(theta) + cw * math.sin(theta)) / norm
     return ConvexResult(
-        alpha_prune=p.alpha_prune, alpha_total=p.alpha_total, keep_fraction=p.keep_fraction, keep=p.keep,
+        alpha_prune=p.alpha_prune, alpha_total=p.alpha_total, keep_fraction=p.keep_fraction, keep=str(p.keep),
         probe_angle_deg=p.probe_angle_deg, learner=p.learner, labels=p.labels, eps=eps,
         eps_noisy=problem.labels.noisy_error(eps, R) if math.isfinite(eps) else math.nan,
         R=R, rho=cz / norm, norm=norm, c_z=cz, c_w=cw, sigma=sigma, V=V, success=ok, residual=res,

@@ -35,10 +35,10 @@ import numpy as np
 from theory.learners import logistic_prox_scalar as _logistic_prox
 from theory.learners import sigmoid_scalar as _sigmoid
 
-N_INNER = 12  # Gauss-Legendre nodes per inner panel
+N_INNER = 10  # Gauss-Legendre nodes per inner panel
 N_HERMITE = 24  # Gauss-Hermite nodes for the logit channel's w average
 S_RANGE = 8.5  # the inner integral covers |s| <= 8.5 rho (the Gaussian tail beyond is < 2e-17)
-_S_BREAKS = np.array([-8.5, -6.0, -4.5, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 8.5])
+_S_BREAKS = np.array([-8.5, -6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0, 8.5])
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)

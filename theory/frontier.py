@@ -16,17 +16,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import optimize
 
+from theory.learners import CONVEX_KINDS
 from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
 from theory.records import Record
 from theory.solver import SaddleResult, solve_saddle
 
 N_SCAN = 24
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the frontier holds fixed while it searches rules and f: the probe angle, the learner and the label
+    channel (see :class:`theory.model.Params`). A learner given without its ridge (``"logistic"``) is a family
+    whose ridge :func:`frontier_point` optimises."""
+
+    probe_angle_deg: float
+    learner: str = "max-margin"
+    labels: str = "clean"
+
+    def params(self, alpha_prune: float, f: float, keep: str) -> Params:
+        return Params(alpha_prune, f, keep, self.probe_angle_deg, self.learner, self.labels)
+
+    def __str__(self) -> str:
+        return f"probe_angle_deg={self.probe_angle_deg}, learner={self.learner}, labels={self.labels}"
 
 
 @dataclass(frozen=True)
@@ -49,15 +67,25 @@ class FrontierPoint(Record):
     eps_random: float
     min_keep_fraction: float
     n_unconverged: int = 0
+    learner: str = "max-margin"
+    labels: str = "clean"
+
+    RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
+                     "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
 
 
 
-def _eps(alpha_prune: float, f: float, keep: str, angle_deg: float, x0=None) -> SaddleResult:
-    res = solve_saddle(Params(alpha_prune, f, keep, angle_deg), x0=x0)
+def _eps(alpha_prune: float, f: float, keep: str, setting: Setting | float, x0=None) -> SaddleResult:
+    setting = _setting(setting)
+    res = solve_saddle(setting.params(alpha_prune, f, keep), x0=x0)
     if not res.success:
         raise RuntimeError(f"saddle point did not converge at alpha_prune={alpha_prune}, f={f}, keep={keep}, "
-                           f"probe_angle_deg={angle_deg}: {res.message} (residual {res.residual:.2g})")
+                           f"{setting}: {res.message} (residual {res.residual:.2g})")
     return res
+
+
+def _setting(setting: Setting | float) -> Setting:
+    return setting if isinstance(setting, Setting) else Setting(float(setting))
 
 
 KeepSpec = str | Callable[[float], str]  # a rule, or a rule that depends on f (band:S = s (1 - f))
@@ -67,16 +95,16 @@ def _rule_at(keep: KeepSpec, f: float) -> str:
     return keep(f) if callable(keep) else keep
 
 
-def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, angle_deg: float, x0=None) -> float:
+def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, x0=None) -> float:
     try:
-        params = Params(alpha_prune, f, _rule_at(keep, f), angle_deg)
+        params = setting.params(alpha_prune, f, _rule_at(keep, f))
     except ValueError:  # a family parameter outside what this f allows (e.g. soft:T with c beyond doubles)
         return math.inf
     res = solve_saddle(params, x0=x0)
     return res.eps if res.success else math.inf
 
 
-def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, angle_deg: float, log_f: np.ndarray
+def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
           ) -> tuple[np.ndarray, list]:
     """eps and solver states on the log f grid (from f = 1 down, warm-started).
 
@@ -90,7 +118,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, angle_deg: float
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
         try:
-            params = Params(alpha_of_f(f), f, _rule_at(keep, f), angle_deg)
+            params = setting.params(alpha_of_f(f), f, _rule_at(keep, f))
         except ValueError:  # outside the family's domain at this f: not a candidate (NaN, not counted)
             eps[i] = math.nan
             continue
@@ -101,7 +129,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, angle_deg: float
     return eps, states
 
 
-def _minimize_over_f(alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float,
+def _minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float,
                      keeps: Sequence[KeepSpec]) -> tuple[float, float, str, bool, int]:
     """min over keep and f in [f_floor, 1] of eps(alpha_of_f(f), f): (eps, f_opt, keep_opt, at_floor, n_unconverged).
 
@@ -112,7 +140,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], angle_deg: float, f_f
     best = (math.inf, 1.0, "hard")
     n_unconverged = 0
     for keep in keeps:
-        eps, states = _scan(alpha_of_f, keep, angle_deg, log_f)
+        eps, states = _scan(alpha_of_f, keep, setting, log_f)
         n_unconverged += int(np.sum(np.isinf(eps)))
         for i in range(log_f.size):
             if not np.isfinite(eps[i]):
@@ -122,7 +150,7 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], angle_deg: float, f_f
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
             with np.errstate(invalid="ignore"):  # inf at unconverged points
                 res = optimize.minimize_scalar(
-                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, angle_deg, q),
+                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, setting, q),
                     bounds=(a, b), method="bounded", options={"xatol": 1e-6},
                 )
             for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
@@ -134,9 +162,9 @@ def _minimize_over_f(alpha_of_f: Callable[[float], float], angle_deg: float, f_f
     at_floor = math.log(f_opt) - lo < 1e-4
     if at_floor:
         f_opt = f_floor
-        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, angle_deg))
+        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting))
     if not math.isfinite(eps_best):
-        raise RuntimeError(f"no converged point on the scan over f at probe_angle_deg={angle_deg}")
+        raise RuntimeError(f"no converged point on the scan over f at {setting}")
     return eps_best, f_opt, keep_opt, at_floor, n_unconverged
 
 
@@ -148,7 +176,7 @@ FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [
 N_FAMILY_SCAN = 6
 
 
-def _best_of_family(family: str, alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float
+def _best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float
                     ) -> tuple[float, float, str, bool, int]:
     """min over the family parameter x (a scan of ``N_FAMILY_SCAN`` values, then bounded Brent with xatol
     1e-3 around the best) of the min over f: (eps, f_opt, rule_opt, at_floor, n_unconverged)."""
@@ -158,7 +186,7 @@ def _best_of_family(family: str, alpha_of_f: Callable[[float], float], angle_deg
     def inner(x: float) -> float:
         if x not in results:
             try:
-                results[x] = _minimize_over_f(alpha_of_f, angle_deg, f_floor, [lambda f, x=x: make(x, f)])
+                results[x] = _minimize_over_f(alpha_of_f, setting, f_floor, [lambda f, x=x: make(x, f)])
             except RuntimeError:  # nothing converged for this parameter
                 results[x] = (math.inf, 1.0, make(x, 1.0), False, N_SCAN)
         return results[x][0]
@@ -172,11 +200,11 @@ def _best_of_family(family: str, alpha_of_f: Callable[[float], float], angle_deg
     return best[0], best[1], best[2], best[3], sum(r[4] for r in results.values())
 
 
-def _minimize(alpha_of_f: Callable[[float], float], angle_deg: float, f_floor: float, keeps: Sequence[str]):
+def _minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float, keeps: Sequence[str]):
     """min over the rules of ``keeps`` (and the parameter of the families among them) and f."""
     plain = [k for k in keeps if k not in FAMILIES]
-    candidates = [_minimize_over_f(alpha_of_f, angle_deg, f_floor, plain)] if plain else []
-    candidates += [_best_of_family(k, alpha_of_f, angle_deg, f_floor) for k in keeps if k in FAMILIES]
+    candidates = [_minimize_over_f(alpha_of_f, setting, f_floor, plain)] if plain else []
+    candidates += [_best_of_family(k, alpha_of_f, setting, f_floor) for k in keeps if k in FAMILIES]
     best = min(candidates, key=lambda c: c[0])
     return (*best[:4], sum(c[4] for c in candidates))
 
@@ -190,22 +218,64 @@ def validate_keeps(keeps: Sequence[str]) -> list[str]:
 
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
-    keeps: Sequence[str] = KEEP_POLICIES,
+    keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean",
 ) -> FrontierPoint:
     """eps*(alpha_prune, theta) = min over the rules of ``keeps`` and f in [min_keep_fraction, 1] of eps.
 
     ``keeps`` holds rules (``"hard"``, ``"mix:0.5"``, ...) and rule families (``"band"``, ``"mix"``,
     ``"soft"``), whose parameter is optimised too; ``keep_opt`` is the optimal rule with its parameter.
+    ``learner`` and ``labels`` as in :class:`theory.model.Params`; a convex learner named without its ridge
+    (``"logistic"``, ``"hinge"``, ``"square"``) has its ridge optimised too (:func:`_best_ridge`), and
+    ``learner`` of the result is the optimal one, e.g. ``logistic:0.0123``.
     """
     alpha = validate_alpha(alpha_prune)
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     keeps = validate_keeps(keeps)
-    eps_random = _eps(alpha, 1.0, "hard", angle_deg).eps
+    if learner in CONVEX_KINDS:
+        Params(1.0, labels=labels)  # validate the channel before the search
+        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels)
+    setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels))
+    eps_random = _eps(alpha, 1.0, "hard", setting).eps
     if f_floor == 1.0:
-        return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor)
-    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize(lambda f: alpha, angle_deg, f_floor, keeps)
-    return FrontierPoint(alpha, angle_deg, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged)
+        return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor, 0,
+                             setting.learner, setting.labels)
+    eps_best, f_opt, keep_opt, at_floor, n_unconverged = _minimize(lambda f: alpha, setting, f_floor, keeps)
+    return FrontierPoint(alpha, angle_deg, eps_best, f_opt, keep_opt, at_floor, eps_random, f_floor, n_unconverged,
+                         setting.learner, setting.labels)
+
+
+RIDGE_RANGE = (1e-4, 10.0)  # the ridges the frontier searches when asked to optimise lambda
+N_RIDGE_SCAN = 6
+
+
+def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str
+                ) -> FrontierPoint:
+    """min over lambda in ``RIDGE_RANGE`` of the frontier point of kind:lambda: a scan of ``N_RIDGE_SCAN``
+    values of ln lambda, then bounded Brent (xatol 0.05 in ln lambda) around the best. The unpruned
+    error ``eps_random`` is that of the optimal ridge at f = 1 (also optimised)."""
+    lo, hi = (math.log(x) for x in RIDGE_RANGE)
+    points: dict[float, FrontierPoint] = {}
+
+    def at(log_lam: float, floor: float) -> FrontierPoint:
+        key = (log_lam, floor)
+        if key not in points:
+            points[key] = frontier_point(alpha, angle_deg, floor, keeps, f"{kind}:{math.exp(log_lam):.6g}", labels)
+        return points[key]
+
+    def best(floor: float) -> FrontierPoint:
+        grid = np.linspace(lo, hi, N_RIDGE_SCAN)
+        values = [at(float(x), floor).eps_frontier for x in grid]
+        i = int(np.argmin(values))
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
+                                 options={"xatol": 0.05})
+        return min((p for (x, fl), p in points.items() if fl == floor), key=lambda p: p.eps_frontier)
+
+    pruned = best(f_floor)
+    unpruned = best(1.0) if f_floor < 1.0 else pruned
+    return replace(pruned, eps_random=unpruned.eps_frontier,
+                   n_unconverged=sum(p.n_unconverged for p in points.values()))
 
 
 @dataclass(frozen=True)
@@ -229,7 +299,8 @@ def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
-    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, angle_deg, f_floor, KEEP_POLICIES)
+    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, Setting(angle_deg), f_floor,
+                                                         KEEP_POLICIES)
     return PoolChoice(total, angle_deg, eps, f_opt, keep_opt, at_floor, f_opt * total)
 
 
@@ -376,10 +447,13 @@ def build_parser():
         prog="python -m theory.frontier",
         description="Pareto frontier of data pruning: the lowest test error eps* reachable at a budget "
         "alpha_prune by keeping the hardest or easiest fraction f >= F of a larger pool, with the optimal "
-        "f and policy, and the unpruned error for comparison.",
+        "f and policy, and the unpruned error for comparison; for the max-margin student (default) or a "
+        "convex learner (--learner, whose ridge is optimised when given without one), on clean or noisy "
+        "labels (--labels).",
         examples=("python -m theory.frontier --alpha-prune 1 2 4 8 16",
                   "python -m theory.frontier --alpha-prune 4 16 64 --theta 5 10 20 --format csv",
-                  "python -m theory.frontier --alpha-prune 4 16 --theta 10 --keep hard mix soft"),
+                  "python -m theory.frontier --alpha-prune 4 16 --theta 10 --keep hard mix soft",
+                  "python -m theory.frontier --alpha-prune 2 8 --learner logistic --labels flip:0.2"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="budgets alpha_prune = f P / N (> 0)")
@@ -390,6 +464,7 @@ def build_parser():
                    "mix, soft (a family: its parameter is optimised too), or a fixed rule such as mix:0.5")
     p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
                    help="lower bound on f (the pool is at most alpha_prune / F); optima on it are flagged at_floor")
+    p.add_learner(optimise_ridge=True)
     p.add_format()
     return p
 
@@ -410,7 +485,8 @@ def _main(argv) -> int:
     keeps = validate_keeps(expand_keeps(args.keep))
     points = [(a, angle_deg) for angle_deg in angles_deg for a in args.alpha_prune]
     bar = progress(points, total=len(points), desc="frontier")
-    records = [frontier_point(a, angle_deg, args.min_keep_fraction, keeps).record() for a, angle_deg in bar]
+    records = [frontier_point(a, angle_deg, args.min_keep_fraction, keeps, args.learner, args.labels).record()
+               for a, angle_deg in bar]
     print(format_records(records, args.format))
     return 0
 

@@ -171,7 +171,9 @@ def logistic_prox_scalar(a: float, V: float) -> float:
     seen: bisection alone needs ~60).
     """
     lo, hi = a, a + V
-    g = 0.5 * (lo + hi)
+    g = a + V * sigmoid_scalar(-a)  # one fixed-point step from a: inside the bracket
+    if not lo < g < hi:
+        g = 0.5 * (lo + hi)
     dx_old = hi - lo
     dx = dx_old
     for _ in range(200):

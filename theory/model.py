@@ -57,13 +57,14 @@ def validate_keep(keep: str) -> str:
     return keep
 
 
-def validate_rule(keep, keep_fraction: float) -> str:
-    """The canonical string of a selection rule (:class:`theory.rules.Rule` or its string) valid at f."""
+def validate_rule(keep, keep_fraction: float):
+    """The canonical string of a selection rule (:class:`theory.rules.Rule` or its string) valid at f; a
+    :class:`theory.weighted.WeightedRule` (a Python function, no string form) is kept as the object."""
     from theory.rules import Rule
 
     rule = Rule.parse(keep)
     rule.check(keep_fraction)
-    return str(rule)
+    return rule if rule.kind == "weighted" else str(rule)
 
 
 def validate_probe_angle_deg(probe_angle_deg: float) -> float:

@@ -90,7 +90,7 @@ class Rule:
     @classmethod
     def parse(cls, spec: str | Rule) -> Rule:
         """A rule from its string (``"hard"``, ``"band:0.3"``, ...) or a Rule."""
-        if isinstance(spec, Rule):
+        if isinstance(spec, Rule) or getattr(spec, "kind", None) == "weighted":
             return spec
         if not isinstance(spec, str):
             raise ValueError(f"keep must be a rule string such as 'hard' or 'mix:0.5', got {spec!r}")
@@ -128,7 +128,7 @@ class Rule:
         if self.kind == "soft" and keep_fraction < 1.0:
             self.soft_constant(keep_fraction)
         if self.kind == "uncertainty" and keep_fraction < 1.0:
-            self.uncertainty_constant(keep_fraction)
+            self.weighted().check(keep_fraction)
 
     # ---- theory --------------------------------------------------------------------------------
     def windows(self, keep_fraction: float) -> np.ndarray:
@@ -193,78 +193,31 @@ class Rule:
     def breakpoints(self, keep_fraction: float) -> list[float]:
         """The z where q(z) is not smooth (window edges; +-inf for unbounded windows), sorted."""
         if self.kind == "uncertainty":
-            if keep_fraction == 1.0 or self.param == 0.0:
-                return [-math.inf, math.inf]
-            _, z_c = self.uncertainty_constant(keep_fraction)
-            return sorted({-math.inf, math.inf, *((-z_c, z_c) if z_c > 0 else ())})
+            return self.weighted().breakpoints(keep_fraction)
         rows = self.windows(keep_fraction)
         return sorted({float(v) for v in rows[:, :2].ravel()})
 
-    def _log_uncertainty(self, z):
-        """A ln(p (1 - p)), p = sigmoid(S z): -A (|S z| + 2 ln(1 + e^-|S z|)), without overflow."""
-        x = np.abs(self.scale * np.asarray(z, dtype=float))
-        return -self.param * (x + 2.0 * np.log1p(np.exp(-x)))
+    def weighted(self):
+        """uncertainty:A,S as a :class:`theory.weighted.WeightedRule`: ln g = A ln(p (1 - p)), p = sigmoid(S z),
+        i.e. -A (|S z| + 2 ln(1 + e^-|S z|)) without overflow (one instance per (A, S))."""
+        from theory.weighted import WeightedRule
 
-    def uncertainty_constant(self, keep_fraction: float) -> tuple[float, float]:
-        """(c, z_c) of uncertainty:A,S: E[min(1, c (p(1 - p))^A)] = f; q = 1 beyond (A < 0) or within (A > 0)
-        |z| = z_c (z_c = 0: q < 1 everywhere)."""
-        log_c, z_c = self._uncertainty_log_constant(keep_fraction)
-        return math.exp(log_c), z_c
+        key = (self.param, self.scale)
+        if key not in _WEIGHTED:
+            a, s = self.param, self.scale
 
-    def _uncertainty_log_constant(self, keep_fraction: float) -> tuple[float, float]:
-        key = (self.param, self.scale, keep_fraction)
-        cached = _UNCERTAINTY_CACHE.get(key)
-        if cached is not None:
-            return cached
-        f = keep_fraction
-        a = self.param
-        if a == 0.0:
-            return math.log(f), 0.0
+            def log_weight(z):
+                x = s * np.asarray(z, dtype=float)
+                return -a * (x + 2.0 * np.log1p(np.exp(-x)))
 
-        def edge(log_c: float) -> float:  # |z| where log_c + A ln(p(1-p)) = 0, or 0 if none
-            g = lambda z: log_c + float(self._log_uncertainty(z))  # noqa: E731
-            lo_val = g(0.0)
-            if (a > 0 and lo_val <= 0.0) or (a < 0 and lo_val >= 0.0):
-                return 0.0
-            hi = 1.0
-            while g(hi) * lo_val > 0.0:
-                hi *= 2.0
-                if hi > 1e6:
-                    return math.inf
-            return optimize.brentq(g, 0.0, hi, xtol=1e-15, rtol=1e-15)
-
-        def mass(log_c: float) -> float:
-            z_c = edge(log_c)
-            zmax = max(40.0, 2.0 * z_c if math.isfinite(z_c) else 40.0)
-            pts = np.unique(np.concatenate([[0.0, zmax], [z_c] if 0.0 < z_c < zmax else [],
-                                            np.linspace(0.0, min(zmax, 12.0), 49)]))
-            x, w = np.polynomial.legendre.leggauss(16)
-            lo, hi = pts[:-1, None], pts[1:, None]
-            z = (0.5 * (lo + hi) + 0.5 * (hi - lo) * x).ravel()
-            wt = (0.5 * (hi - lo) * w).ravel()
-            q = np.exp(np.minimum(0.0, log_c + self._log_uncertainty(z)))
-            return float(2.0 * np.sum(wt * q * np.exp(-0.5 * z * z)) / math.sqrt(2.0 * math.pi)) - f
-
-        lo, hi = -1.0, 1.0
-        while mass(lo) > 0.0:
-            lo *= 2.0
-        while mass(hi) < 0.0:
-            hi *= 2.0
-            if hi > 1e4:
-                raise ValueError(f"{self}: no constant c reaches keep fraction {f:g}")
-        log_c = optimize.brentq(mass, lo, hi, xtol=1e-14, rtol=1e-14)
-        z_c = edge(log_c)
-        _UNCERTAINTY_CACHE[key] = (log_c, z_c)
-        return log_c, z_c
+            _WEIGHTED[key] = WeightedRule(log_weight, name=str(self), length_scale=1.0 / s)
+        return _WEIGHTED[key]
 
     def acceptance(self, z: np.ndarray, keep_fraction: float) -> np.ndarray:
         """q(z) from :meth:`windows` (for checks: E[q] = f)."""
         z = np.asarray(z, dtype=float)
-        if self.kind == "uncertainty" and keep_fraction < 1.0:
-            if self.param == 0.0:
-                return np.full_like(z, keep_fraction)
-            log_c, _ = self._uncertainty_log_constant(keep_fraction)
-            return np.exp(np.minimum(0.0, log_c + self._log_uncertainty(z)))
+        if self.kind == "uncertainty":
+            return self.weighted().acceptance(z, keep_fraction)
         q = np.zeros_like(z)
         for lo, hi, weight, t in self.windows(keep_fraction):
             inside = (z >= lo) & (z <= hi)
@@ -276,6 +229,8 @@ class Rule:
                ) -> np.ndarray:
         """Indices (sorted) of the examples the rule keeps from a whole pool, by its literal definition
         (the reference for :meth:`kept_margins`, and what a probe trained on the pool itself needs)."""
+        if self.kind == "uncertainty":
+            return self.weighted().select(rng, probe_margins, n_keep, keep_fraction)
         size = np.abs(np.asarray(probe_margins, dtype=float))
         n_pool = size.size
         if not 1 <= n_keep <= n_pool:
@@ -310,6 +265,8 @@ class Rule:
         f = n_keep / n_pool if keep_fraction is None else keep_fraction
         if self.kind == "soft":
             return self._soft_margins(rng, n_pool, f)
+        if self.kind == "uncertainty":
+            return self.weighted().kept_margins(rng, n_pool, n_keep, f)
         if n_keep == n_pool or self.kind == "random":
             return rng.standard_normal(n_keep)
         kind, param = ("hard", None) if self.is_hard() else (self.kind, self.param)
@@ -361,7 +318,7 @@ class Rule:
         return _signed(rng, out)
 
 
-_UNCERTAINTY_CACHE: dict = {}
+_WEIGHTED: dict = {}  # uncertainty:A,S -> its WeightedRule
 
 
 def _signed(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:
