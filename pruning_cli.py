@@ -40,13 +40,16 @@ class ArgumentParser(argparse.ArgumentParser):
         """``--theta/--probe-angle DEG`` (dest ``probe_angle``), default 0 (a perfect probe)."""
         self.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float,
                           nargs="+" if multiple else None, default=[0.0] if multiple else 0.0, metavar="DEG",
-                          help="angle(s) between probe and teacher in degrees, in [0, 90); 0 = perfect pruning metric")
+                          help=("one or more angles" if multiple else "the angle") + " between probe and teacher "
+                          "in degrees, in [0, 90); 0 = perfect pruning metric")
 
     def add_keep(self, multiple: bool, default=None) -> None:
         """``--keep RULE [RULE ...]``: hard, easy, both (= hard easy), random, band:S, mix:M, soft:T."""
         self.add_argument("--keep", nargs="+" if multiple else None, default=default, required=default is None,
-                          metavar="RULE", help="selection rule(s): hard (smallest |probe margin|), easy (largest), "
-                          "both (hard and easy), random, band:S (ranks from S P), mix:M (a fraction M of the kept "
+                          metavar="RULE", help=("one or more selection rules" if multiple else "the selection rule")
+                          + ": hard (smallest |probe margin|), easy (largest), "
+                          + ("both (hard and easy), " if multiple else "")
+                          + "random, band:S (ranks from S P), mix:M (a fraction M of the kept "
                           "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2)), "
                           "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
                           "only)")
@@ -74,6 +77,28 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D102 - argparse API
         fail(f"{self.prog}: error: {message}")
+
+
+def check_point_flags(alpha_prune=(), keep_fraction=(), probe_angle=(), seeds: int | None = None,
+                      n=()) -> None:
+    """Validate the shared numeric flags by the names the user typed (``--alpha-prune``, ``-f/--keep-fraction``,
+    ``--theta``, ``--seeds``, ``--n``), before any Params is built: ``ValueError`` naming flag and value."""
+    from theory.model import validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+
+    def many(x):
+        return x if isinstance(x, (list, tuple)) else [x]
+
+    for a in many(alpha_prune):
+        validate_alpha(a, "--alpha-prune")
+    for f in many(keep_fraction):
+        validate_keep_fraction(f, "-f/--keep-fraction")
+    for t in many(probe_angle):
+        validate_probe_angle_deg(t, "--theta")
+    if seeds is not None and seeds < 2:
+        raise ValueError(f"--seeds must be >= 2 for an error bar, got {seeds}")
+    for dim in many(n):
+        if dim < 2:
+            raise ValueError(f"--n must be an integer >= 2, got {dim}")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -18,7 +18,7 @@ from figures.common import cached, mc_records, save
 from simulations.store import ResultStore
 from simulations.sweep import sweep
 from theory import solve_grid
-from theory.frontier import easy_hard_crossover, lossless_budget, pool_error
+from theory.pool import easy_hard_crossover, lossless_budget, pool_error
 
 NAME = "fig1_perfect_probe"
 
@@ -36,7 +36,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
         out["pools"] = np.array(pools)
         budgets = np.geomspace(0.2, 1.0, 25 if not quick else 10)
         out["budget_frac"] = budgets
-        out["pool_eps"] = np.array([[pool_error(b * p, p, "hard") for b in budgets] for p in pools])
+        out["pool_eps"] = np.array([[pool_error(p, b, "hard") for b in budgets] for p in pools])
         out["lossless"] = np.array([lossless_budget(p, 0.0, "hard", 0.01) for p in pools])
         cross_f = np.array([0.05, 0.1, 0.2, 0.4, 0.7] if not quick else [0.1, 0.4])
         out["cross_f"] = cross_f

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, format_records, run_cli
+from pruning_cli import ArgumentParser, check_point_flags, format_records, run_cli
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import probe_option
 from simulations.runner import BACKENDS, extrapolate, simulate, theory_at_realised_probe
@@ -51,15 +51,11 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
+    check_point_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n)
     params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
     probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)
-    if args.seeds < 2:
-        raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")
     if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
-        raise ValueError(f"workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
-    for n in args.n:
-        if n < 2:
-            raise ValueError(f"n must be an integer >= 2, got {n}")
+        raise ValueError(f"--workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
     results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
                         show_progress=True, probe=probe) for n in args.n]
     extra = {}

@@ -16,7 +16,15 @@ import os
 import time
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, expand_keeps, format_records, progress, run_cli, writable_directory
+from pruning_cli import (
+    ArgumentParser,
+    check_point_flags,
+    expand_keeps,
+    format_records,
+    progress,
+    run_cli,
+    writable_directory,
+)
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import parse_probe, probe_option
 from simulations.runner import BACKENDS, SeedValue, run_chunk, summarize, theory_at_realised_probe, work_units
@@ -144,11 +152,7 @@ def _main(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
-    if args.seeds < 2:
-        raise ValueError(f"seeds must be >= 2 for an error bar, got {args.seeds}")
-    for n in args.n:
-        if n < 2:
-            raise ValueError(f"n must be an integer >= 2, got {n}")
+    check_point_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n)
     keeps = expand_keeps(args.keep)
     probe = probe_option(args.probe, args.probe_alpha, *args.probe_angle)
     store = ResultStore(writable_directory(args.store, "result store"))

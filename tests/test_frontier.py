@@ -5,14 +5,13 @@ import pytest
 
 from theory import Params, solve_saddle
 from theory.frontier import (
-    easy_hard_crossover,
     fit_scaling,
     frontier_point,
     information_per_example,
     local_exponent,
-    lossless_budget,
     main,
 )
+from theory.pool import easy_hard_crossover, lossless_budget
 
 
 @pytest.mark.parametrize("alpha, theta", [(1.0, 0.0), (4.0, 0.0), (2.0, 10.0), (4.0, 10.0)])
@@ -101,8 +100,8 @@ def test_cli_records_and_bad_input(capsys):
     import json
 
     rec = json.loads(capsys.readouterr().out)[0]
-    assert set(rec) == {"alpha_prune", "probe_angle_deg", "eps_frontier", "f_opt", "keep_opt", "at_floor",
-                        "eps_random", "min_keep_fraction", "n_unconverged"}
+    assert set(rec) == {"alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
+                        "at_floor", "eps_random", "min_keep_fraction", "n_unconverged"}
     with pytest.raises(SystemExit) as exc:
         main(["--alpha-prune", "4", "--min-keep-fraction", "0"])
     assert exc.value.code == 2
@@ -111,7 +110,7 @@ def test_cli_records_and_bad_input(capsys):
 def test_best_for_pool_against_a_dense_scan():
     """A small pool (alpha_tot = 2, theta = 0) is best pruned to its easiest ~68%: the theory error drops
     from 0.1885 to 0.1779 (Monte Carlo at N = 400, 60 seeds: 0.1898 +- 0.0012 -> 0.1782 +- 0.0010)."""
-    from theory.frontier import best_for_pool
+    from theory.pool import best_for_pool
 
     best = best_for_pool(2.0, 0.0)
     assert best.keep_opt == "easy" and not best.at_floor

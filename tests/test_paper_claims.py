@@ -11,7 +11,8 @@ import pytest
 from simulations import simulate
 from theory import Params, generalization_error, solve_saddle
 from theory.asymptotics import unpruned_constant
-from theory.frontier import easy_hard_crossover, fit_scaling, frontier_point, information_per_example
+from theory.frontier import fit_scaling, frontier_point, information_per_example
+from theory.pool import easy_hard_crossover
 
 PAPER_FRACTIONS = 10.0 ** (-np.arange(10) / 9.0)  # the paper's "Frac. data kept": 100% ... 10%
 

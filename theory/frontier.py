@@ -6,8 +6,8 @@
   ``xatol`` = 1e-6 in log f) in the bracket around the best scanned point of *each* local minimum, so
   that several minima across the two policies are all refined. An optimum on the bound f_floor is
   flagged ``at_floor`` and never reported as interior.
-* :func:`best_for_pool`, :func:`lossless_budget`, :func:`easy_hard_crossover` — the pool view (the same
-  search over f; brentq on a bracket).
+* the pool view (:func:`theory.pool.best_for_pool`, ``pool_error``, ``lossless_budget``, ``plateau``,
+  ``easy_hard_crossover``) lives in :mod:`theory.pool` and uses the same search over f.
 * :func:`information_per_example` — I = -d ln sin(pi eps) / d alpha_prune (central differences).
 * :func:`fit_scaling`, :func:`local_exponent` — exponential vs power-law fits of eps(alpha_prune).
 """
@@ -278,86 +278,10 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
                    n_unconverged=sum(p.n_unconverged for p in points.values()))
 
 
-@dataclass(frozen=True)
-class PoolChoice(Record):
-    """The best pruning of a given pool alpha_total: eps at f_opt and keep_opt, alpha_prune = f_opt alpha_total;
-    at_floor when f_opt is the lower bound min_keep_fraction."""
-
-    alpha_total: float
-    probe_angle_deg: float
-    eps: float
-    f_opt: float
-    keep_opt: str
-    at_floor: bool
-    alpha_prune: float
-
-
-
-def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
-                  min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> PoolChoice:
-    """For a pool alpha_total: the policy and f in [min_keep_fraction, 1] with the lowest error."""
-    total = validate_alpha(alpha_total, "alpha_total")
-    angle_deg = validate_probe_angle_deg(probe_angle_deg)
-    f_floor = validate_keep_fraction(min_keep_fraction)
-    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, Setting(angle_deg), f_floor,
-                                                         KEEP_POLICIES)
-    return PoolChoice(total, angle_deg, eps, f_opt, keep_opt, at_floor, f_opt * total)
-
-
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
              min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> list[FrontierPoint]:
     """:func:`frontier_point` for each alpha_prune."""
     return [frontier_point(a, probe_angle_deg, min_keep_fraction) for a in alpha_prunes]
-
-
-def pool_error(alpha_prune: float, alpha_total: float, keep: str, probe_angle_deg: float = 0.0) -> float:
-    """eps when a pool of alpha_total is pruned to the budget alpha_prune (f = alpha_prune / alpha_total)."""
-    return _eps(alpha_prune, alpha_prune / alpha_total, keep, probe_angle_deg).eps
-
-
-def lossless_budget(alpha_total: float, probe_angle_deg: float = 0.0, keep: str = "hard",
-                    rel_tol: float = 0.01) -> float:
-    """Smallest budget alpha_prune whose error is within a factor (1 + rel_tol) of using the whole pool.
-
-    Root of eps(alpha_prune; pool) / eps(alpha_total; f = 1) - 1 - rel_tol by brentq (xtol 1e-10) on a
-    bracket found by halving alpha_prune from alpha_total. Raises ``ValueError`` if every budget down to
-    1e-3 alpha_total is within tolerance (no bracket).
-    """
-    total = validate_alpha(alpha_total, "alpha_total")
-    target = (1.0 + rel_tol) * _eps(total, 1.0, keep, probe_angle_deg).eps
-
-    def excess(a: float) -> float:
-        return pool_error(a, total, keep, probe_angle_deg) / target - 1.0
-
-    hi = total
-    lo = total / 2
-    while excess(lo) <= 0.0:
-        hi, lo = lo, lo / 2
-        if lo < 1e-3 * total:
-            raise ValueError("every budget down to 1e-3 alpha_total is lossless; no bracket")
-    return optimize.brentq(excess, lo, hi, xtol=1e-10, rtol=1e-10)
-
-
-def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
-                        alpha_total_range: tuple[float, float] = (0.05, 200.0)) -> float:
-    """Pool size alpha_total at which keeping hard examples overtakes keeping easy ones, at fixed f.
-
-    Root of eps_hard - eps_easy (both at alpha_prune = f alpha_total) by brentq (xtol 1e-10) on the first
-    sign change of a geometric scan of ``alpha_total_range`` (40 points). Raises ``ValueError`` if there is
-    none.
-    """
-    f = validate_keep_fraction(keep_fraction)
-
-    def gap(alpha_total: float) -> float:
-        a = f * alpha_total
-        return _eps(a, f, "hard", probe_angle_deg).eps - _eps(a, f, "easy", probe_angle_deg).eps
-
-    grid = np.geomspace(*alpha_total_range, 40)
-    values = [gap(a) for a in grid]
-    for i in range(len(grid) - 1):
-        if values[i] > 0.0 >= values[i + 1]:
-            return optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-10, rtol=1e-10)
-    raise ValueError(f"no easy-to-hard crossover for f={f} in alpha_total {alpha_total_range}")
 
 
 @dataclass(frozen=True)
@@ -452,7 +376,8 @@ def build_parser():
         "labels (--labels).",
         examples=("python -m theory.frontier --alpha-prune 1 2 4 8 16",
                   "python -m theory.frontier --alpha-prune 4 16 64 --theta 5 10 20 --format csv",
-                  "python -m theory.frontier --alpha-prune 4 16 --theta 10 --keep hard mix soft",
+                  "python -m theory.frontier --alpha-prune 4 16 --theta 10 --keep hard easy band mix soft   # a row "
+                  "per family",
                   "python -m theory.frontier --alpha-prune 2 8 --learner logistic --labels flip:0.2"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
@@ -475,18 +400,30 @@ def _main(argv) -> int:
 
     args = build_parser().parse_args(argv)
     for a in args.alpha_prune:
-        validate_alpha(a)
+        validate_alpha(a, "--alpha-prune")
+    for angle_deg in args.probe_angle:
+        validate_probe_angle_deg(angle_deg, "--theta")
     angles_deg = args.probe_angle
     if args.probe_alpha is not None:
         angles_deg = [resolve_probe_angle(t, args.probe_alpha) for t in angles_deg]
-    for angle_deg in angles_deg:
-        validate_probe_angle_deg(angle_deg)
-    validate_keep_fraction(args.min_keep_fraction)
+    validate_keep_fraction(args.min_keep_fraction, "--min-keep-fraction")
     keeps = validate_keeps(expand_keeps(args.keep))
-    points = [(a, angle_deg) for angle_deg in angles_deg for a in args.alpha_prune]
+    # one row per group: the fixed rules together (e.g. hard easy), then each family (its parameter optimised)
+    plain = [k for k in keeps if k not in FAMILIES]
+    groups = ([plain] if plain else []) + [[k] for k in keeps if k in FAMILIES]
+    points = [(a, angle_deg, g) for angle_deg in angles_deg for a in args.alpha_prune for g in groups]
     bar = progress(points, total=len(points), desc="frontier")
-    records = [frontier_point(a, angle_deg, args.min_keep_fraction, keeps, args.learner, args.labels).record()
-               for a, angle_deg in bar]
+    records = []
+    for a, angle_deg, group in bar:
+        rec = frontier_point(a, angle_deg, args.min_keep_fraction, group, args.learner, args.labels).record()
+        if len(groups) > 1:
+            rec = {"rules": " ".join(group), **rec}
+        records.append(rec)
+    if len(groups) > 1:  # mark the best group at each (alpha_prune, theta)
+        for rec in records:
+            same = [r for r in records if (r["alpha_prune"], r["probe_angle_deg"]) == (rec["alpha_prune"],
+                                                                                       rec["probe_angle_deg"])]
+            rec["best"] = rec["eps_frontier"] == min(r["eps_frontier"] for r in same)
     print(format_records(records, args.format))
     return 0
 

@@ -42,11 +42,11 @@ def validate_alpha(alpha: float, name: str = "alpha_prune") -> float:
     return a
 
 
-def validate_keep_fraction(keep_fraction: float) -> float:
-    """Return f as a float or raise ``ValueError`` unless 0 < f <= 1."""
-    f = _as_float(keep_fraction, "keep_fraction")
+def validate_keep_fraction(keep_fraction: float, name: str = "keep_fraction") -> float:
+    """Return f as a float or raise ``ValueError`` unless 0 < f <= 1 (``name``: what the message calls it)."""
+    f = _as_float(keep_fraction, name)
     if not 0.0 < f <= 1.0:
-        raise ValueError(f"keep_fraction must be in (0, 1], got {keep_fraction!r}")
+        raise ValueError(f"{name} must be in (0, 1], got {keep_fraction!r}")
     return f
 
 
@@ -67,11 +67,11 @@ def validate_rule(keep, keep_fraction: float):
     return rule if rule.kind == "weighted" else str(rule)
 
 
-def validate_probe_angle_deg(probe_angle_deg: float) -> float:
-    """Return theta in degrees or raise ``ValueError`` unless 0 <= theta < 90."""
-    t = _as_float(probe_angle_deg, "probe_angle_deg")
+def validate_probe_angle_deg(probe_angle_deg: float, name: str = "probe_angle_deg") -> float:
+    """Return theta in degrees or raise ``ValueError`` unless 0 <= theta < 90 (``name``: what the message calls it)."""
+    t = _as_float(probe_angle_deg, name)
     if not 0.0 <= t < 90.0:
-        raise ValueError(f"probe_angle_deg must be in [0, 90) degrees, got {probe_angle_deg!r}")
+        raise ValueError(f"{name} must be in [0, 90) degrees, got {probe_angle_deg!r}")
     return t
 
 

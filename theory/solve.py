@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, expand_keeps, format_records, run_cli
-from theory.model import Params
+from theory.model import Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
 from theory.probe import resolve_probe_angle
 from theory.solver import solve_grid
 
@@ -46,11 +46,21 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     keeps = expand_keeps(args.keep)
     angle_deg = resolve_probe_angle(args.probe_angle, args.probe_alpha)
-    # validate every point before solving anything (ValueError -> one line, exit 2)
+    # validate every point before solving anything (ValueError -> one line naming the flag, exit 2)
     for a in args.alpha_prune:
+        validate_alpha(a, "--alpha-prune")
+    for f in args.keep_fraction:
+        validate_keep_fraction(f, "-f/--keep-fraction")
+    validate_probe_angle_deg(args.probe_angle, "--theta")
+    Params(1.0, learner=args.learner, labels=args.labels)
+    for keep in keeps:
         for f in args.keep_fraction:
-            for keep in keeps:
-                Params(a, f, keep, angle_deg, args.learner, args.labels)
+            try:
+                Params(1.0, f, keep, angle_deg)
+            except ValueError as exc:
+                defaults = " (the default -f list includes it; pass -f)" if f in DEFAULT_KEEP_FRACTIONS and \
+                    args.keep_fraction == list(DEFAULT_KEEP_FRACTIONS) else ""
+                raise ValueError(f"--keep {keep} at -f {f:g}{defaults}: {exc}") from None
     if not args.tol > 0:
         raise ValueError(f"tol must be > 0, got {args.tol!r}")
     records = []
