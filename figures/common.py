@@ -55,6 +55,33 @@ Y_LABEL = "Test error (%)"
 TOTAL_LABEL = r"Total examples per parameter ($\alpha_{tot}$)"
 
 
+def plain_log_ticks(ax, which: str = "y") -> None:
+    """Tick labels of a log axis as plain numbers (30, 20, 6 rather than 3x10^1, 2x10^1, 6x10^0)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(v, _):  # label only 2x and 5x of each decade among the minor ticks
+        lead = round(v / 10.0 ** np.floor(np.log10(v)), 6) if v > 0 else 0
+        return f"{v:g}" if lead in (2.0, 5.0) else ""
+
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(minor))
+
+
+def short_rule(rule: str) -> str:
+    """A rule string for a legend: its parameter to 3 significant digits (band:0.119407230007 -> band:0.119)."""
+    kind, sep, value = str(rule).partition(":")
+    if not sep:
+        return kind
+    return f"{kind}:" + ",".join(f"{float(v):.3g}" for v in value.split(","))
+
+
+def simulation_label(n) -> str:
+    """'Simulation (N = ...)' with the dimension(s) actually simulated."""
+    dims = sorted({int(x) for x in np.atleast_1d(n)})
+    return f"Simulation (N = {', '.join(map(str, dims))})"
+
+
 def pareto(eps: np.ndarray, fractions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower envelope over the columns of eps[alpha, f] and the f that attains it at each alpha."""
     j = np.argmin(eps, axis=1)
@@ -75,7 +102,9 @@ def learning_curve_panel(ax, alphas: np.ndarray, eps: np.ndarray, fractions: np.
     frontier, _ = pareto(eps, fractions)
     ax.plot(alphas, 100 * frontier, "k--", lw=1.8, label="Pareto frontier")
     ax.set(yscale="log", xlabel=X_LABEL, ylabel=Y_LABEL, title=title)
+    plain_log_ticks(ax)
     ax.plot([], [], "k-", lw=1.2, label="Theory")
-    ax.plot([], [], "ko", ms=3.5, label="Simulation (N = 200)" if mc is not None else None)
+    if mc is not None:
+        ax.plot([], [], "ko", ms=3.5, label=simulation_label(mc["n"]))
     ax.legend(title="Frac. data kept", fontsize=6.5, title_fontsize=7, ncol=2, loc="lower left")
     return frontier

@@ -23,6 +23,7 @@ from figures.common import (
     learning_curve_panel,
     mc_records,
     pareto,
+    plain_log_ticks,
     save,
 )
 from simulations.store import ResultStore
@@ -59,7 +60,7 @@ def plot(data: dict, out: Path) -> list[Path]:
                                 "A  Perceptron in teacher-student setting: keep hard")
     easy = learning_curve_panel(axes[1], a, data["eps_easy"], fr, mc, "easy",
                                 "B  Perceptron in teacher-student setting: keep easy")
-    axes[1].plot(a, 100 * hard, color="0.6", lw=2.5, alpha=0.7, zorder=0)
+    axes[1].plot(a, 100 * hard, color="0.6", lw=2.5, alpha=0.7, zorder=0, label="keep hard: Pareto frontier (A)")
     axes[1].fill_between(a, 100 * easy, 100 * hard, where=easy < hard, color="C1", alpha=0.15,
                          label="keep easy beats keep hard")
     axes[1].legend(title="Frac. data kept", fontsize=6.5, title_fontsize=7, ncol=2, loc="lower left")
@@ -68,8 +69,11 @@ def plot(data: dict, out: Path) -> list[Path]:
                               (data["eps_hard"], "keep hard", "C0s--")):
         _, f_opt = pareto(eps, fr)
         ax.plot(a / f_opt, 100 * f_opt, style, ms=3, lw=1.2, label=label)
+    ax.axhline(100 * fr.min(), color="0.5", ls=":", lw=1,
+               label=f"smallest f on the grid ({100 * fr.min():.0f}%): a curve on it is at the floor")
     ax.set(xscale="log", yscale="log", xlabel=TOTAL_LABEL, ylabel="Frac. data kept (%)",
            title="C  Pareto-optimal fraction of data kept")
+    plain_log_ticks(ax)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return save(fig, out, NAME)

@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import TOTAL_LABEL, X_LABEL, cached, save
+from figures.common import TOTAL_LABEL, X_LABEL, cached, plain_log_ticks, save, short_rule, simulation_label
 from simulations import extrapolate, simulate
 from theory import Params, generalization_error, solve_saddle
 from theory.frontier import frontier_point
@@ -47,6 +47,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
             params = Params(float(alphas[j]), float(data["f_opt"][i, j]), str(data["keep_opt"][i, j]), THETA)
             res = simulate(params, n=200 if not quick else 100, seeds=10 if not quick else 3, seed=5)
             out[f"mc_{label}"] = np.array([res.eps_mean, res.eps_sem])
+            out["mc_n"] = np.array(res.n)
         self_inf, self_err, theta_real = [], [], []
         for pool in pools:
             runs = [simulate(Params(2.0, 2.0 / pool, "hard", 0.0), n=n, seeds=16 if not quick else 4, seed=3,
@@ -61,7 +62,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
         out["whole_pool"] = generalization_error(pools)
         return out
 
-    return {**data, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}
+    return {**data, **cached(NAME + "_mc_v2", quick, monte_carlo, data_dir)}  # v2: records the N simulated
 
 
 def plot(data: dict, out: Path) -> list[Path]:
@@ -69,11 +70,11 @@ def plot(data: dict, out: Path) -> list[Path]:
     ax = axes[0]
     a, ref = data["alphas"], data["eps"][0]
     for label, row, rules in zip(data["families"], data["eps"], data["keep_opt"]):
-        ax.plot(a, row / ref, "o-", ms=4, label=f"{label} (at alpha=4: {rules[0]})")
+        ax.plot(a, row / ref, "o-", ms=4, label=f"{label} (at alpha=4: {short_rule(rules[0])})")
     for i, label in ((0, "hard"), (1, "band")):
         mean, sem = data[f"mc_{label}"]
         ax.errorbar([a[0] * (1.04 if i else 0.96)], [mean / ref[0]], [sem / ref[0]], fmt="s", ms=5, capsize=3,
-                    color=f"C{i}", label=f"simulation N = 200, best {label}")
+                    color=f"C{i}", label=f"{simulation_label(data['mc_n'])}, best {label}")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set(xscale="log", xlabel=X_LABEL, ylabel=r"best $\varepsilon$ of the family / hard-easy frontier",
            title=rf"A  rule families at $\theta = {THETA:g}°$ (f $\geq$ 1e-3)")
@@ -88,6 +89,8 @@ def plot(data: dict, out: Path) -> list[Path]:
         ax.annotate(rf"$\theta$={t:.1f}°", (x, y), fontsize=7, textcoords="offset points", xytext=(4, 4))
     ax.set(xscale="log", yscale="log", xlabel=TOTAL_LABEL, ylabel="Test error (%)",
            title=r"B  self-trained probe, keep hard, $\alpha_{prune}$ = 2")
+    plain_log_ticks(ax)
+    plain_log_ticks(ax, "x")
     ax.legend(fontsize=7)
     fig.tight_layout()
     return save(fig, out, NAME)

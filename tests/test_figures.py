@@ -23,3 +23,21 @@ def test_quick_mode_writes_every_file_and_mc_matches_theory(tmp_path):
     files = sorted(p.name for p in data.rglob("*"))
     assert main(["--quick", "--out", str(out), "--data", str(data)]) == 0
     assert sorted(p.name for p in data.rglob("*")) == files
+
+
+def test_legends_name_the_dimension_simulated_and_short_rules():
+    """The legend's N is the N of the Monte Carlo records (quick mode simulates N = 100, not 200), and rule
+    parameters are shown to 3 digits."""
+    import matplotlib.pyplot as plt
+
+    from figures.common import learning_curve_panel, short_rule
+
+    fig, ax = plt.subplots()
+    alphas, fractions = np.array([1.0, 2.0]), np.array([1.0, 0.5])
+    mc = {"keep_fraction": np.array([0.5]), "keep": np.array(["hard"]), "alpha_prune": np.array([1.0]),
+          "eps_mean": np.array([0.3]), "eps_sem": np.array([0.01]), "n": np.array([123.0])}
+    learning_curve_panel(ax, alphas, np.full((2, 2), 0.3), fractions, mc, "hard", "t")
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    assert "Simulation (N = 123)" in texts and not any("200" in t for t in texts)
+    assert short_rule("band:0.119407230007") == "band:0.119" and short_rule("hard") == "hard"
