@@ -72,11 +72,12 @@ def _setting(angle_deg: float, learner: str, labels: str) -> Setting:
     return Setting(angle_deg, p.learner, p.labels)
 
 
-def plateau(alpha_total: float, keep: str, eps_best: float, probe_angle_deg: float = 0.0,
+def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe_angle_deg: float = 0.0,
             min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, rel_tol: float = DEFAULT_PLATEAU_TOL,
             learner: str = "max-margin", labels: str = "clean") -> tuple[float, float]:
-    """(f_lo, f_hi): the range of f in [min_keep_fraction, 1] around the best where eps(f) <= (1 + rel_tol) eps_best
-    for the rule ``keep`` (a scan of ``N_PLATEAU_SCAN`` points in log f, edges refined by brentq)."""
+    """(f_lo, f_hi): the range of f in [min_keep_fraction, 1] around the best point (f_best, eps_best, e.g. from
+    :func:`best_for_pool`) where eps(f) <= (1 + rel_tol) eps_best for the rule ``keep``: a scan of
+    ``N_PLATEAU_SCAN`` points in log f with f_best among them, edges refined by brentq."""
     total = validate_alpha(alpha_total, "alpha_total")
     if not rel_tol >= 0.0:
         raise ValueError(f"rel_tol must be >= 0, got {rel_tol!r}")
@@ -87,14 +88,13 @@ def plateau(alpha_total: float, keep: str, eps_best: float, probe_angle_deg: flo
         f = math.exp(log_f)
         return _eps(f * total, f, keep, setting).eps - target
 
-    grid = np.linspace(math.log(validate_keep_fraction(min_keep_fraction)), 0.0, N_PLATEAU_SCAN)
+    f_best = validate_keep_fraction(f_best, "f_best")
+    grid = np.union1d(np.linspace(math.log(validate_keep_fraction(min_keep_fraction)), 0.0, N_PLATEAU_SCAN),
+                      [math.log(f_best)])
     values = np.array([excess(x) for x in grid])
-    inside = np.flatnonzero(values <= 0.0)
-    if inside.size == 0:  # the best sits between scan points: the plateau is narrower than the grid
-        i = int(np.argmin(values))
-        return math.exp(grid[i]), math.exp(grid[i])
-    i_best = int(np.argmin(values))
-    lo_i = hi_i = i_best if values[i_best] <= 0 else int(inside[0])
+    lo_i = hi_i = int(np.flatnonzero(grid == math.log(f_best))[0])
+    if values[lo_i] > 1e-9 * eps_best:  # f_best itself must be on the plateau (up to the solver tolerance)
+        raise ValueError(f"eps at f_best = {f_best:g} is above (1 + rel_tol) eps_best: not the best point")
     while lo_i > 0 and values[lo_i - 1] <= 0.0:
         lo_i -= 1
     while hi_i < grid.size - 1 and values[hi_i + 1] <= 0.0:
@@ -203,8 +203,8 @@ def pool_report(alpha_total: float, probe_angle_deg: float = 0.0, keeps: Sequenc
     f_floor = validate_keep_fraction(min_keep_fraction)
     setting = _setting(angle_deg, learner, labels)
     best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels)
-    f_lo, f_hi = plateau(total, best.keep_opt, best.eps, angle_deg, f_floor, plateau_tol, setting.learner,
-                         setting.labels)
+    f_lo, f_hi = plateau(total, best.keep_opt, best.f_opt, best.eps, angle_deg, f_floor, plateau_tol,
+                         setting.learner, setting.labels)
     unpruned = _eps(total, 1.0, "hard", setting).eps
     f_cross, winner = _hard_easy_crossing(total, setting, f_floor) if f_floor < 0.999 else (math.nan, "-")
     return PoolReport(total, angle_deg, setting.learner, setting.labels, best.keep_opt, best.f_opt, best.eps,
