@@ -37,10 +37,10 @@ def test_extrapolation_recovers_a_known_line():
 
 @pytest.mark.parametrize("argv, fragment", [
     (["-f", "0.5", "--keep", "hard", "--theta", "0"], "required"),
-    (["--alpha-prune", "1", "-f", "0", "--keep", "hard", "--theta", "0"], "keep_fraction"),
-    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "95"], "probe_angle_deg"),
-    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--n", "1"], "n must be"),
-    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--seeds", "1"], "seeds"),
+    (["--alpha-prune", "1", "-f", "0", "--keep", "hard", "--theta", "0"], "-f/--keep-fraction must be in (0, 1]"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "95"], "--theta must be in [0, 90) degrees"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--n", "1"], "--n must be an integer >= 2"),
+    (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--seeds", "1"], "--seeds must be >= 2"),
     (["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--theta", "0", "--backend", "cuda"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, fragment):

@@ -36,13 +36,14 @@ def test_csv_has_header_and_rows(capsys):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (["--alpha-prune", "0"], "alpha_prune must be"),
-    (["--alpha-prune", "-1"], "alpha_prune must be"),
-    (["--alpha-prune", "1", "-f", "0"], "keep_fraction must be"),
-    (["--alpha-prune", "1", "-f", "1.2"], "keep_fraction must be"),
-    (["--alpha-prune", "1", "--theta", "90"], "probe_angle_deg must be"),
+    (["--alpha-prune", "0"], "--alpha-prune must be a finite number > 0, got 0.0"),
+    (["--alpha-prune", "-1"], "--alpha-prune must be"),
+    (["--alpha-prune", "1", "-f", "0"], "-f/--keep-fraction must be in (0, 1], got 0.0"),
+    (["--alpha-prune", "1", "-f", "1.2"], "-f/--keep-fraction must be"),
+    (["--alpha-prune", "1", "--theta", "90"], "--theta must be in [0, 90) degrees, got 90.0"),
     (["--alpha-prune", "abc"], "invalid float value"),
-    (["--alpha-prune", "1", "--keep", "medium"], "keep must be one of"),
+    (["--alpha-prune", "1", "--keep", "medium"], "--keep medium: keep must be one of"),
+    (["--alpha-prune", "1", "--keep", "band:0.5"], "--keep band:0.5 at -f 1 (the default -f list includes it"),
     (["--alpha-prune", "1", "-f", "0.5", "--keep", "band:0.7"], "band:S needs S in"),
     (["--alpha-prune", "1", "--bogus"], "unrecognized arguments"),
     ([], "required"),

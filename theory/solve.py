@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pruning_cli import ArgumentParser, expand_keeps, format_records, run_cli
 from theory.model import Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
 from theory.probe import resolve_probe_angle
+from theory.rules import Rule
 from theory.solver import solve_grid
 
 DEFAULT_KEEP_FRACTIONS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1)
@@ -54,6 +55,10 @@ def _main(argv: Sequence[str] | None) -> int:
     validate_probe_angle_deg(args.probe_angle, "--theta")
     Params(1.0, learner=args.learner, labels=args.labels)
     for keep in keeps:
+        try:
+            Rule.parse(keep)
+        except ValueError as exc:
+            raise ValueError(f"--keep {keep}: {exc}") from None
         for f in args.keep_fraction:
             try:
                 Params(1.0, f, keep, angle_deg)
