@@ -19,7 +19,10 @@ whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones c
    t = cos(theta) z - sin(theta) w.
 3. The N - 2 coordinates orthogonal to the plane: i.i.d. standard normals, independent of the label, so
    that the label-signed inputs z = y x the solver needs are drawn directly (y times a symmetric
-   independent normal is a standard normal). The teacher and v are the
+   independent normal is a standard normal).
+4. Labels: the channel of ``params.labels`` (``theory.labels``) given the teacher field t. Labels are noisy in
+   the pool, before selection; the rules here decide from z alone, so given z the kept examples' labels are
+   drawn from the same channel, exactly in distribution. The teacher and v are the
    first two coordinate axes (:func:`teacher_and_probe`: no loss of generality, the problem is
    rotation invariant), so x = (t, v.x, g_3, ..., g_N) needs no projections.
 
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from theory.labels import LabelChannel
 from theory.model import Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
 
 
@@ -45,7 +49,8 @@ class PrunedData:
     Attributes
     ----------
     Z : [n_keep, N] label-signed inputs z_mu = y_mu x_mu (the max-margin constraints are Z w >= 1).
-    y : [n_keep] labels sign(T.x).  teacher : [N] unit teacher T.  probe : [N] unit probe J_p.
+    y : [n_keep] labels (sign(T.x) for clean labels, else drawn from the label channel).
+    teacher : [N] unit teacher T.  probe : [N] unit probe J_p.
     n_pool : P, the number of examples before pruning.
     """
 
@@ -87,6 +92,7 @@ def teacher_and_probe(n: int, probe_angle_deg: float):
     return teacher, v, math.cos(theta) * teacher + math.sin(theta) * v
 
 
+CLEAN = LabelChannel()
 MAX_KEPT_BYTES = 8 * 2**30  # the kept inputs must fit in memory: refuse larger requests up front
 
 
@@ -100,13 +106,15 @@ def _fill_standard_normal(rng, out):
         flat[i] = rng.standard_normal()
 
 
-def _kept_inputs(rng: np.random.Generator, z: np.ndarray, w: np.ndarray, n: int, theta: float):
+def _kept_inputs(rng: np.random.Generator, z: np.ndarray, w: np.ndarray, n: int, theta: float,
+                 labels: LabelChannel = CLEAN):
     """Label-signed inputs Z and labels y of kept examples with probe field z and in-plane field w (module
-    doc, steps 2-3): the teacher and v are the first two axes, the N - 2 other coordinates standard normal."""
+    doc, steps 2-4): the teacher and v are the first two axes, the N - 2 other coordinates standard normal;
+    y from the label channel given the teacher field (clean labels draw no random number)."""
     Z = np.empty((z.size, n))
     _fill_standard_normal(rng, Z)  # columns 2..N-1: y times independent symmetric normals
     t = math.cos(theta) * z - math.sin(theta) * w  # teacher field T.x
-    y = _labels(t)
+    y = labels.sample(rng, t)
     Z[:, 0] = y * t
     Z[:, 1] = y * (math.sin(theta) * z + math.cos(theta) * w)  # y v.x
     return Z, y
@@ -129,7 +137,7 @@ def sample_pruned(params: Params, n: int, seed) -> PrunedData:
     z = params.rule.kept_margins(rng, n_pool, n_keep, params.keep_fraction)
     if z.size == 0:
         raise ValueError(f"the soft rule kept no example of a pool of {n_pool}; increase alpha_prune or n")
-    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle)
+    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle, LabelChannel.parse(params.labels))
     return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 
@@ -141,9 +149,5 @@ def sample_direct(params: Params, n: int, seed) -> PrunedData:
     X = rng.standard_normal((n_pool, n))
     kept = params.rule.select(rng, X @ probe, n_keep, params.keep_fraction)
     X = X[kept]
-    y = _labels(X @ teacher)
+    y = LabelChannel.parse(params.labels).sample(rng, X @ teacher)
     return PrunedData(Z=y[:, None] * X, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
-
-
-def _labels(t: np.ndarray) -> np.ndarray:
-    return np.where(t >= 0.0, 1.0, -1.0)

@@ -19,11 +19,13 @@ def build_parser() -> ArgumentParser:
     p = ArgumentParser(
         prog="python -m simulations.run",
         description="Monte Carlo: sample a pool of P = alpha_prune N / f Gaussian examples labelled by a "
-        "teacher, keep the f P hardest or easiest by probe margin, train the max-margin student and "
-        "average its test error arccos(R)/pi over seeds. With several N, also extrapolate "
-        "eps_N = eps_inf + c/N and compare with the replica theory.",
+        "teacher (through --labels), keep the f P hardest or easiest by probe margin, train the student "
+        "(--learner: max-margin by default) and average its test error arccos(R)/pi over seeds. With several "
+        "N, also extrapolate eps_N = eps_inf + c/N and compare with the replica theory.",
         examples=("python -m simulations.run --alpha-prune 2 -f 0.2 --keep hard --n 100 200 400 --seeds 20",
-                  "python -m simulations.run --alpha-prune 4 -f 0.3 --keep easy --theta 10 --format json"),
+                  "python -m simulations.run --alpha-prune 4 -f 0.3 --keep easy --theta 10 --format json",
+                  "python -m simulations.run --alpha-prune 2 -f 0.5 --keep hard --learner logistic:0.05 "
+                  "--labels flip:0.2 --n 100 200 400"),
     )
     p.add_argument("--alpha-prune", type=float, required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (> 0)")
@@ -32,6 +34,7 @@ def build_parser() -> ArgumentParser:
     p.add_keep(multiple=False)
     p.add_probe_angle()
     p.add_probe_alpha()
+    p.add_learner()
     p.add_argument("--probe", choices=("fixed", "self"), default="fixed",
                    help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: the "
                    "probe is the max-margin student of the pool itself, retrained each seed (needs the whole pool "
@@ -52,7 +55,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
     check_point_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n)
-    params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle)
+    params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle, args.learner, args.labels)
     probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)
     if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
         raise ValueError(f"--workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from simulations.convex_student import fit_convex
 from simulations.data import pool_sizes
 from simulations.measure import order_parameters
 from simulations.probes import parse_probe, sample_with_probe
@@ -31,8 +32,10 @@ BACKENDS = ("numba", "jax")
 class SimResult(Record):
     """Monte Carlo result at one point and one dimension n.
 
-    eps_mean, eps_sem : mean test error over seeds and its standard error (std / sqrt(seeds)).
-    margin_mean : mean margin kappa of the unit student. seconds : wall time of the run.
+    eps_mean, eps_sem : mean test error (against the clean teacher) over seeds and its standard error.
+    margin_mean : mean margin kappa of the unit student (convex learners: its smallest training margin, negative
+        when a training example is misclassified).
+    learner, labels : as in ``theory.Params``. seconds : wall time of the run.
     probe : ``fixed``, ``alpha:A`` or ``self`` (:mod:`simulations.probes`).
     alpha_prune_realised : mean kept count / N (differs from alpha_prune for soft rules and by rounding).
     probe_angle_realised : mean angle of the probe to the teacher (trained probes), degrees.
@@ -55,10 +58,12 @@ class SimResult(Record):
     probe_angle_realised: float = math.nan
     eps: tuple = ()
     margin: tuple = ()
+    learner: str = "max-margin"
+    labels: str = "clean"
 
     RECORD_FIELDS = (
-        "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "eps_mean",
-        "eps_sem", "margin_mean", "seconds", "probe", "alpha_prune_realised", "probe_angle_realised")
+        "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels", "n", "seeds",
+        "eps_mean", "eps_sem", "margin_mean", "seconds", "probe", "alpha_prune_realised", "probe_angle_realised")
 
 
 class SeedValue(NamedTuple):
@@ -69,6 +74,14 @@ class SeedValue(NamedTuple):
     kept: int
     probe_angle: float
 
+
+
+def check_learner(params: Params) -> None:
+    """The max-margin student needs separable data: refuse it on noisy labels (``ValueError``, one line)."""
+    if params.learner == "max-margin" and params.labels != "clean":
+        raise ValueError(f"the max-margin student needs separable data, and labels {params.labels} are not: use a "
+                         f"soft margin, e.g. --learner hinge:0.001 (hinge:L is the max-margin student below a "
+                         f"threshold in L whenever the data are separable)")
 
 
 def _check_backend(backend: str) -> str:
@@ -98,6 +111,10 @@ def run_chunk(unit) -> list[SeedValue]:
     """
     params, n, seed, indices, backend, probe = unit
     drawn = [sample_with_probe(params, n, [seed, n, i], probe) for i in indices]
+    if params.learner != "max-margin":  # a convex learner: one certified fit per seed (simulations.convex_student)
+        fits = [fit_convex(d.Z, params.learner) for d, _ in drawn]
+        return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], angle)
+                for fit, (d, angle) in zip(fits, drawn)]
     zs = [d.Z for d, _ in drawn]
     method = SOLVER_METHOD[backend]
     stack = method == "interior-point" and len({z.shape for z in zs}) == 1
@@ -130,7 +147,7 @@ def summarize(params: Params, n: int, values: Sequence[SeedValue], seconds: floa
         eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
         seconds=float(seconds), probe=probe, alpha_prune_realised=float(np.mean([v.kept for v in values])) / n,
         probe_angle_realised=float(np.mean([v.probe_angle for v in values])),
-        eps=tuple(eps.tolist()), margin=tuple(margin.tolist()),
+        eps=tuple(eps.tolist()), margin=tuple(margin.tolist()), learner=params.learner, labels=params.labels,
     )
 
 
@@ -145,7 +162,8 @@ def simulate(
     show_progress: bool = False,
     probe: str = "fixed",
 ) -> SimResult:
-    """Average the max-margin student's test error over ``seeds`` independent data sets.
+    """Average the student's test error over ``seeds`` independent data sets (the learner and the label
+    channel of ``params``: the max-margin student by default, a convex one by :mod:`simulations.convex_student`).
 
     Parameters
     ----------
@@ -156,6 +174,7 @@ def simulate(
     """
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    check_learner(params)
     _check_backend(backend)
     if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
@@ -196,7 +215,8 @@ def theory_at_realised_probe(result: SimResult) -> float:
     (for a fixed probe: the point's own angle); NaN if the solver reports failure."""
     from theory.solver import solve_saddle
 
-    params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised)
+    params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised,
+                    result.learner, result.labels)
     res = solve_saddle(params)
     return res.eps if res.success else math.nan
 

@@ -23,9 +23,15 @@ KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "s
 RECORD_FIELDS = SimResult.RECORD_FIELDS  # a stored point is a SimResult record
 
 
+OPTIONAL_KEY_FIELDS = {"learner": "max-margin", "labels": "clean"}  # in the key only when not the default
+
+
 def point_key(**point) -> str:
-    """Stable hash of the fields of ``KEY_FIELDS``."""
-    canonical = json.dumps({k: point[k] for k in KEY_FIELDS}, sort_keys=True)
+    """Stable hash of the fields of ``KEY_FIELDS`` and of those of ``OPTIONAL_KEY_FIELDS`` that differ from their
+    default (so that stores written before the learner and the label channel existed still load)."""
+    fields = {k: point[k] for k in KEY_FIELDS}
+    fields.update({k: point[k] for k, default in OPTIONAL_KEY_FIELDS.items() if point.get(k, default) != default})
+    canonical = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 

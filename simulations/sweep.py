@@ -27,7 +27,15 @@ from pruning_cli import (
 )
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import parse_probe, probe_option
-from simulations.runner import BACKENDS, SeedValue, run_chunk, summarize, theory_at_realised_probe, work_units
+from simulations.runner import (
+    BACKENDS,
+    SeedValue,
+    check_learner,
+    run_chunk,
+    summarize,
+    theory_at_realised_probe,
+    work_units,
+)
 from simulations.store import CHUNK_FIELDS, ResultStore, point_key
 from theory.model import Params
 
@@ -36,23 +44,26 @@ CHUNK = 5  # seeds per work unit
 
 def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[str], thetas: Sequence[float],
           ns: Sequence[int], seeds: int, store: ResultStore, *, seed: int = 0, backend: str = "numba",
-          show_progress: bool = False, client=None, on_unit_done=None, probe: str = "fixed"
-          ) -> tuple[list[dict], int]:
+          show_progress: bool = False, client=None, on_unit_done=None, probe: str = "fixed",
+          learner: str = "max-margin", labels: str = "clean") -> tuple[list[dict], int]:
     """Records of the whole grid (from the store or computed now) and the number of work units computed now.
 
     Work units are (point, chunk of ``CHUNK`` consecutive seeds); each finished unit is written to the
     store atomically, so an interruption (or a lost cluster worker) costs only unfinished units. With a
     ``dask.distributed`` ``client`` the missing units run on the cluster, otherwise serially; results are
-    identical either way (same seeds, same summary code).
+    identical either way (same seeds, same summary code). ``learner`` and ``labels`` as in ``theory.Params``;
+    they enter a point's store key only when not the default, so older stores still load.
     """
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
-    points = [(Params(a, f, k, t), n) for a, f, k, t, n in grid]  # validate everything first
+    points = [(Params(a, f, k, t, learner, labels), n) for a, f, k, t, n in grid]  # validate everything first
+    for params, _ in points:
+        check_learner(params)
     probe = parse_probe(probe)
     units, missing = {}, []
     for params, n in points:
         base = point_key(alpha_prune=params.alpha_prune, keep_fraction=params.keep_fraction, keep=params.keep,
                          probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend,
-                         probe=probe)
+                         probe=probe, learner=params.learner, labels=params.labels)
         units[(params, n)] = []
         for unit in work_units(params, n, seeds, seed, backend, CHUNK, probe):
             key = f"{base}-{unit[3][0]}"
@@ -130,6 +141,7 @@ def build_parser() -> ArgumentParser:
     p.add_keep(multiple=True)
     p.add_probe_angle(multiple=True)
     p.add_probe_alpha()
+    p.add_learner()
     p.add_argument("--probe", choices=("fixed", "self"), default="fixed",
                    help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: "
                    "the probe is trained on the pool itself, each seed")
@@ -160,6 +172,7 @@ def _main(argv) -> int:
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
                            store, seed=args.seed, backend=args.backend, show_progress=True, probe=probe,
+                           learner=args.learner, labels=args.labels,
                            client=client)
     finally:
         if client is not None:
