@@ -24,13 +24,15 @@ from theory.solver import solve_saddle
 
 def generalization_error(alpha_prune: ArrayLike, keep_fraction: ArrayLike = 1.0, keep: ArrayLike = "hard",
                          probe_angle_deg: ArrayLike = 0.0) -> np.ndarray | float:
-    """Test error eps = arccos(R) / pi of the max-margin student, broadcast over the arguments.
+    """Test error eps = arccos(R) / pi of the max-margin student on clean labels, broadcast over the arguments
+    (other learners and label channels: :func:`theory.solve_saddle` with ``Params(learner=..., labels=...)``).
 
     Parameters
     ----------
     alpha_prune : budget(s) alpha_prune = f P / N.
     keep_fraction : fraction(s) f in (0, 1] of the pool kept.
-    keep : ``"hard"`` / ``"easy"`` or an array of them.
+    keep : a selection rule (``"hard"``, ``"easy"``, ``"random"``, ``"band:S"``, ``"mix:M"``, ``"soft:T"``; see
+        :mod:`theory.rules`) or an array of them.
     probe_angle_deg : probe angle(s) theta in degrees, in [0, 90).
 
     Returns
