@@ -52,7 +52,8 @@ class ArgumentParser(argparse.ArgumentParser):
                           + "random, band:S (ranks from S P), mix:M (a fraction M of the kept "
                           "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2)), "
                           "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
-                          "only)")
+                          "only), agree-hard / agree-easy (drop the examples whose label the probe contradicts, y z < "
+                          "0, then keep hard / easy; the theory for convex learners)")
 
     def add_learner(self, optimise_ridge: bool = False) -> None:
         """``--learner`` (one of theory.learners) and ``--labels`` (one of theory.labels)."""

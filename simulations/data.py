@@ -107,14 +107,15 @@ def _fill_standard_normal(rng, out):
 
 
 def _kept_inputs(rng: np.random.Generator, z: np.ndarray, w: np.ndarray, n: int, theta: float,
-                 labels: LabelChannel = CLEAN):
+                 labels: LabelChannel = CLEAN, y: np.ndarray | None = None):
     """Label-signed inputs Z and labels y of kept examples with probe field z and in-plane field w (module
     doc, steps 2-4): the teacher and v are the first two axes, the N - 2 other coordinates standard normal;
-    y from the label channel given the teacher field (clean labels draw no random number)."""
+    y from the label channel given the teacher field (clean labels draw no random number), unless given (the
+    label-aware rules draw the labels with the selection)."""
     Z = np.empty((z.size, n))
     _fill_standard_normal(rng, Z)  # columns 2..N-1: y times independent symmetric normals
     t = math.cos(theta) * z - math.sin(theta) * w  # teacher field T.x
-    y = labels.sample(rng, t)
+    y = labels.sample(rng, t) if y is None else y
     Z[:, 0] = y * t
     Z[:, 1] = y * (math.sin(theta) * z + math.cos(theta) * w)  # y v.x
     return Z, y
@@ -134,10 +135,15 @@ def sample_pruned(params: Params, n: int, seed) -> PrunedData:
                          f"in memory (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); lower alpha_prune or n")
     rng = np.random.default_rng(seed)
     teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
+    channel = LabelChannel.parse(params.labels)
+    if params.rule.kind in ("agree-hard", "agree-easy"):  # label-aware: labels drawn with the selection
+        z, w, y = params.rule.sample(rng, n_pool, n_keep, params.keep_fraction, params.labels, params.probe_angle)
+        Z, y = _kept_inputs(rng, z, w, n, params.probe_angle, channel, y)
+        return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
     z = params.rule.kept_margins(rng, n_pool, n_keep, params.keep_fraction)
     if z.size == 0:
         raise ValueError(f"the soft rule kept no example of a pool of {n_pool}; increase alpha_prune or n")
-    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle, LabelChannel.parse(params.labels))
+    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle, channel)
     return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 
@@ -147,7 +153,12 @@ def sample_direct(params: Params, n: int, seed) -> PrunedData:
     rng = np.random.default_rng(seed)
     teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
     X = rng.standard_normal((n_pool, n))
+    channel = LabelChannel.parse(params.labels)
+    if params.rule.kind in ("agree-hard", "agree-easy"):  # the rule sees the pool's labels
+        y = channel.sample(rng, X @ teacher)
+        kept = params.rule.select(X @ probe, y, n_keep)
+        return PrunedData(Z=y[kept, None] * X[kept], y=y[kept], teacher=teacher, probe=probe, n_pool=n_pool)
     kept = params.rule.select(rng, X @ probe, n_keep, params.keep_fraction)
     X = X[kept]
-    y = LabelChannel.parse(params.labels).sample(rng, X @ teacher)
+    y = channel.sample(rng, X @ teacher)
     return PrunedData(Z=y[:, None] * X, y=y, teacher=teacher, probe=probe, n_pool=n_pool)

@@ -212,12 +212,16 @@ def simulate(
 
 def theory_at_realised_probe(result: SimResult) -> float:
     """The replica theory's eps at the point of ``result``, with the probe at its (mean) realised angle
-    (for a fixed probe: the point's own angle); NaN if the solver reports failure."""
+    (for a fixed probe: the point's own angle); NaN if the solver reports failure or has no theory for the point
+    (a label-aware rule with the max-margin student)."""
     from theory.solver import solve_saddle
 
     params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised,
                     result.learner, result.labels)
-    res = solve_saddle(params)
+    try:
+        res = solve_saddle(params)
+    except ValueError:
+        return math.nan
     return res.eps if res.success else math.nan
 
 

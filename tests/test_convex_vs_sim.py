@@ -33,6 +33,8 @@ SLOW_POINTS = [
     ("hinge:0.1", "flip:0.05", 2.0, 0.3, "hard", 0.0),
     ("logistic:0.05", "logit:3", 2.0, 0.5, "hard", 10.0),
     ("hinge:0.001", "clean", 2.0, 0.2, "hard", 0.0),  # below the ridge threshold: the max-margin student
+    ("logistic:0.05", "flip:0.2", 2.0, 0.3, "agree-hard", 10.0),  # label-aware selection
+    ("logistic:0.05", "logit:3", 2.0, 0.3, "agree-easy", 0.0),
 ]
 
 

@@ -116,7 +116,9 @@ class ConvexProblem:
         self.n_c = 1 if self.theta == 0.0 else 2
         self.channel = self.labels.code
         self.chan_param = float(self.labels.param) if self.labels.kind != "clean" else 0.0
-        edges = self.rule.breakpoints(self.f)
+        self.label_aware = self.rule.kind in ("agree-hard", "agree-easy")
+        edges = (self.rule.breakpoints(self.f, self.labels, self.theta) if self.label_aware
+                 else self.rule.breakpoints(self.f))
         finite = [abs(e) for e in edges if math.isfinite(e)]
         self.z_max = (max(finite) if finite else 0.0) + Z_TAIL
         self.rule_edges = [e for e in edges if math.isfinite(e) and abs(e) < self.z_max]
@@ -128,9 +130,9 @@ class ConvexProblem:
 
     # ---- quadrature --------------------------------------------------------------------------------
     def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
-        """Outer nodes and weights q(z) phi(z) / f: Gauss-Legendre panels broken at the rule's edges, at 0 (the
-        label boundary), at the student's loss features mapped to z, around tan(theta), at most MAX_PANEL wide
-        (twice a weighted rule's length scale for |z| < 6)."""
+        """Outer nodes and weights [2, n] q(z, y) phi(z) / f (rows y = +1, -1): Gauss-Legendre panels broken at
+        the rule's edges, at 0 (the label boundary), at the student's loss features mapped to z, around
+        tan(theta), at most MAX_PANEL wide (twice a weighted rule's length scale for |z| < 6)."""
         zm = self.z_max
         breaks = [-zm, zm, 0.0, *self.rule_edges]
         if self.theta > 0.0:
@@ -155,8 +157,12 @@ class ConvexProblem:
         half = 0.5 * (hi - lo)
         z = (0.5 * (hi + lo) + half * _GL_X).ravel()
         w = (half * _GL_W).ravel()
-        w = w * self.rule.acceptance(z, self.f) * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
-        return z, w
+        density = w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
+        if self.label_aware:
+            q_plus, q_minus = self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
+            return z, np.vstack([density * q_plus, density * q_minus])
+        q = self.rule.acceptance(z, self.f)
+        return z, np.vstack([density * q, density * q])
 
     def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         """(A_z, A_w, B, C, M) at the given order parameters."""

@@ -8,7 +8,8 @@ and the proximal output h = prox_{V loss(y, .)}(omega). :func:`kept_moments` ret
     A_z = E[loss'(y, h) z],  A_w = E[loss'(y, h) w],  B = E[(omega - h)^2],  C = E[1 - d h / d omega],
     M = E[1] (= 1: a check of the quadrature),
 
-over the kept distribution q(z) p(z) p(w) P(y | t) / f, t = cos(theta) z + sin(theta) w
+over the kept distribution q(z, y) p(z) p(w) P(y | t) / f, t = cos(theta) z + sin(theta) w (q depends on y
+only for the label-aware rules of :mod:`theory.label_aware`)
 (``docs/theory.md``, section 8).
 
 **Quadrature.** Outer: composite Gauss-Legendre in z over the panels that :mod:`theory.convex` builds
@@ -130,7 +131,8 @@ def _point(loss, y, u, V):
 @numba.njit(cache=True)
 def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
                  s_breaks, gl_x, gl_w, gh_x, gh_w):
-    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` include q(z) phi(z) / f."""
+    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` [2, n] include q(z, y) phi(z) / f for y = +1
+    (row 0) and y = -1 (row 1): the same row twice for the rules that decide from z alone."""
     out = np.zeros(N_MOMENTS)
     rho = math.sqrt(cw * cw + sigma * sigma)
     k = cw / (rho * rho)
@@ -142,12 +144,12 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
     ys = (1.0, -1.0)
     for iz in range(z_nodes.size):
         z = z_nodes[iz]
-        wz = z_weights[iz]
-        if wz == 0.0:
-            continue
         a = cz * z
         for iy in range(2):
             y = ys[iy]
+            wz = z_weights[iy, iz]
+            if wz == 0.0:
+                continue
             n = 0
             for j in range(nb):
                 buf[n] = s_breaks[j] * rho

@@ -72,7 +72,8 @@ class Rule:
         if self.scale is not None:
             raise ValueError(f"keep rule {self.kind!r} takes one parameter, got a second one {self.scale!r}")
         if self.kind not in KINDS:
-            raise ValueError(f"keep must be one of {', '.join(KINDS[:3])}, band:S, mix:M, soft:T, got {self.kind!r}")
+            raise ValueError(f"keep must be one of {', '.join(KINDS[:3])}, band:S, mix:M, soft:T, uncertainty:A,S, "
+                             f"agree-hard, agree-easy, got {self.kind!r}")
         if self.kind in PARAMETER_NAMES:
             if self.param is None or isinstance(self.param, bool) or not math.isfinite(float(self.param)):
                 raise ValueError(f"keep rule {self.kind!r} needs a number, e.g. {self.kind}:0.5")
@@ -90,10 +91,14 @@ class Rule:
     @classmethod
     def parse(cls, spec: str | Rule) -> Rule:
         """A rule from its string (``"hard"``, ``"band:0.3"``, ...) or a Rule."""
-        if isinstance(spec, Rule) or getattr(spec, "kind", None) == "weighted":
+        if isinstance(spec, Rule) or getattr(spec, "kind", None) in ("weighted", "agree-hard", "agree-easy"):
             return spec
         if not isinstance(spec, str):
             raise ValueError(f"keep must be a rule string such as 'hard' or 'mix:0.5', got {spec!r}")
+        if spec.strip() in ("agree-hard", "agree-easy"):
+            from theory.label_aware import LabelAwareRule
+
+            return LabelAwareRule(spec.strip())
         kind, sep, value = spec.strip().partition(":")
         if not sep:
             return cls(kind)
