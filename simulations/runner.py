@@ -21,7 +21,7 @@ from simulations.convex_student import fit_convex
 from simulations.data import pool_sizes
 from simulations.measure import order_parameters
 from simulations.probes import parse_probe, sample_with_probe
-from simulations.student import fit_max_margin_batch
+from simulations.student import fit_max_margin, fit_max_margin_batch
 from theory.model import Params
 from theory.records import Record
 
@@ -120,7 +120,10 @@ def run_chunk(unit) -> list[SeedValue]:
     stack = method == "interior-point" and len({z.shape for z in zs}) == 1
     method = method if stack or method != "interior-point" else "active-set"
     options = {"warm_start": warm_start_for(params)} if method == "active-set" else {}
-    fits = fit_max_margin_batch(np.stack(zs) if stack else zs, method=method, **options)
+    if method == "active-set" and probe == "fixed":  # rows tiny along the probe: the exponential regime's rescue
+        fits = [fit_max_margin(d.Z, tiny_direction=d.probe, **options) for d, _ in drawn]
+    else:
+        fits = fit_max_margin_batch(np.stack(zs) if stack else zs, method=method, **options)
     return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], angle_deg)
             for fit, (d, angle_deg) in zip(fits, drawn)]
 

@@ -78,6 +78,7 @@ def _result(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray, n_iter: int, method
 def fit_max_margin(
     Z: np.ndarray, *, method: str = "active-set", tol: float = DEFAULT_TOL, max_iter: int | None = None,
     n_cand: int | None = None, refresh: int = 10, warm_start: str = "none", raise_on_failure: bool = True,
+    tiny_direction: np.ndarray | None = None,
 ) -> MaxMarginResult:
     """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu), by ``method``:
 
@@ -93,6 +94,11 @@ def fit_max_margin(
     * ``"nnls"``: the least-distance problem as one ``scipy.optimize.nnls`` over all P examples.
     * ``"interior-point"``: the JAX primal-dual method of :mod:`simulations.interior_point` (a batch of one; see
       :func:`fit_max_margin_batch` for batches), polished and certified.
+
+    ``tiny_direction``: a unit vector along which every row of Z may be tiny (the probe, for keep-hard data of a
+    small keep fraction: the exponential regime). Where the active set's certificate fails there, the problem
+    is re-solved in scaled variables (:func:`simulations.scaled_max_margin.fit_scaled`, ``method``
+    ``"scaled-active-set"``), certified block by block; the better certificate is returned.
 
     Every method returns a :class:`MaxMarginResult` with its KKT residual. Raises ``RuntimeError`` if
     the KKT conditions are not met to 1e3 ``tol`` (unless ``raise_on_failure=False``: then ``converged``
@@ -115,16 +121,30 @@ def fit_max_margin(
     init = first = np.empty(0, np.int64)
     if warm_start == "least-squares":
         init, first = _least_squares_cascade(Z)
-    w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first)
+    try:
+        w, alpha, n_iter, _, _ = max_margin_numba(Z, tol, max_iter, n_cand, refresh, init, first)
+    except ZeroDivisionError:  # a pivot lost to rounding (the exponential regime): the fallbacks below answer
+        w, alpha, n_iter = np.full(Z.shape[1], np.nan), np.zeros(Z.shape[0]), max_iter
     method = "active-set"
     kkt = kkt_residual(Z, w, alpha)
     if not kkt <= 1e3 * tol and max_iter >= Z.shape[0] + Z.shape[1]:
         # rare: near-dependent rows of hard-pruned data defeat the normal-equation Cholesky updates;
         # fall back to scipy's QR-based Lawson-Hanson, on a working set seeded by the margins of w
-        w_f, alpha_f = _max_margin_scipy_nnls(Z, w, tol)
-        kkt_f = kkt_residual(Z, w_f, alpha_f)
-        if kkt_f < kkt:
-            w, alpha, method, kkt = w_f, alpha_f, "scipy-nnls", kkt_f
+        if tiny_direction is not None:  # the exponential regime: solve in scaled variables
+            from simulations.scaled_max_margin import fit_scaled
+
+            try:
+                w_s, alpha_s, kkt_s, rounds = fit_scaled(Z, tiny_direction, tol)
+            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+                kkt_s = np.inf
+            if kkt_s < kkt:
+                w, alpha, method, kkt, n_iter = w_s, alpha_s, "scaled-active-set", kkt_s, n_iter + rounds
+        if not kkt <= 1e3 * tol:
+            with np.errstate(all="ignore"):
+                w_f, alpha_f = _max_margin_scipy_nnls(Z, w, tol)
+            kkt_f = kkt_residual(Z, w_f, alpha_f)
+            if kkt_f < kkt:
+                w, alpha, method, kkt = w_f, alpha_f, "scipy-nnls", kkt_f
     return _result(Z, w, alpha, n_iter, method, tol, raise_on_failure, kkt)
 
 
