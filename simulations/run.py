@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 
 from pruning_cli import ArgumentParser, check_point_flags, format_records, run_cli
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import probe_option
-from simulations.runner import BACKENDS, extrapolate, simulate, theory_at_realised_probe
+from simulations.runner import BACKENDS, extrapolate, finite_size_warning, simulate, theory_at_realised_probe
 from theory.model import Params
 
 
@@ -67,6 +68,9 @@ def _main(argv: Sequence[str] | None) -> int:
         extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
     records = [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r)} for r in results]
     print(format_records(records, args.format))
+    warning = finite_size_warning(params, results)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -246,6 +246,42 @@ def extrapolate(results: Sequence[SimResult]) -> tuple[float, float]:
     return float(coef[0]), float(math.sqrt(cov[0, 0]))
 
 
+def extrapolation_chi2(results: Sequence[SimResult]) -> tuple[float, int, float]:
+    """(chi^2, degrees of freedom, p-value) of the weighted fit eps_N = eps_inf + c / N (:func:`extrapolate`);
+    p-value NaN with fewer than three N."""
+    from scipy import stats
+
+    ns = np.array([r.n for r in results], dtype=float)
+    y = np.array([r.eps_mean for r in results])
+    sem = np.array([r.eps_sem for r in results])
+    weights = 1.0 / np.maximum(sem, 1e-300) ** 2
+    A = np.column_stack([np.ones_like(ns), 1.0 / ns])
+    coef = np.linalg.solve(A.T @ (weights[:, None] * A), A.T @ (weights * y))
+    chi2 = float(np.sum(weights * (y - A @ coef) ** 2))
+    dof = len(results) - 2
+    return chi2, dof, float(stats.chi2.sf(chi2, dof)) if dof > 0 else math.nan
+
+
+def finite_size_warning(params: Params, results: Sequence[SimResult]) -> str | None:
+    """One line when the simulated and the theoretical errors are not comparable as printed: near the critical
+    budget alpha_prune = 2 of keep-hard data from a (nearly) perfect probe at small f, where eps_N approaches
+    eps_inf only at very large N (measured: N = 200, f = 0.01: 0.180 +- 0.101 against 0.035), or when the
+    1/N extrapolation fits badly (chi^2 p-value < 0.01). None otherwise."""
+    near_capacity = (params.rule.is_hard() and params.probe_angle_deg < 5.0 and params.keep_fraction <= 0.05
+                     and abs(params.alpha_prune - 2.0) < 0.5)
+    if near_capacity:
+        return ("warning: near the critical budget alpha_prune = 2 the finite-size effects of keep-hard data are "
+                "large (eps_N - eps_inf >> the error bar at these N); compare eps_inf over several --n, not eps_mean "
+                "with eps_theory")
+    distinct = len({r.n for r in results})
+    if distinct >= 3:
+        chi2, dof, p = extrapolation_chi2(results)
+        if p < 0.01:
+            return (f"warning: eps_N = eps_inf + c/N fits badly (chi^2 = {chi2:.1f} for {dof} dof, p = {p:.1e}): "
+                    f"finite-size effects beyond 1/N, eps_inf is not reliable; use larger --n")
+    return None
+
+
 SCALING_NS = (100, 200, 400, 800, 1600)
 
 

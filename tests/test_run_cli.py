@@ -59,3 +59,15 @@ def test_scaling_study_extrapolates():
     assert [r.n for r in study.results] == [50, 100, 200]
     assert abs(study.eps_inf - solve_saddle(params).eps) < 4 * study.eps_inf_err
     assert [rec["n"] for rec in study.record()] == [50, 100, 200]
+
+
+def test_the_cli_says_when_finite_size_effects_are_large():
+    """Near the critical budget alpha_prune = 2 (keep hard, perfect probe, small f) one warning line on stderr;
+    none at an ordinary point."""
+    near = subprocess.run([sys.executable, "-m", "simulations.run", "--alpha-prune", "2", "-f", "0.01", "--keep",
+                           "hard", "--n", "60", "--seeds", "3"], capture_output=True, text=True)
+    assert near.returncode == 0
+    assert [ln for ln in near.stderr.splitlines() if ln.startswith("warning:")] and "critical budget" in near.stderr
+    far = subprocess.run([sys.executable, "-m", "simulations.run", "--alpha-prune", "1", "-f", "0.5", "--keep", "hard",
+                          "--n", "60", "--seeds", "3"], capture_output=True, text=True)
+    assert far.returncode == 0 and "warning:" not in far.stderr
