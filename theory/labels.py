@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
+from theory.specs import split_spec
+
 KINDS = ("clean", "flip", "logit")
 LABELS_HELP = ("label channel: clean (y = sign(t), the default), flip:E (each pool label flipped with probability "
                "E in [0, 0.5)), logit:B (P(y = +1 | t) = sigmoid(B t), B > 0); eps is always measured against "
@@ -56,16 +58,7 @@ class LabelChannel:
         """A channel from its string (``"clean"``, ``"flip:0.05"``, ``"logit:5"``) or a LabelChannel."""
         if isinstance(spec, LabelChannel):
             return spec
-        if not isinstance(spec, str):
-            raise ValueError(f"labels must be a string such as 'clean' or 'flip:0.05', got {spec!r}")
-        kind, sep, value = spec.strip().partition(":")
-        if not sep:
-            return cls(kind)
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"labels {spec!r}: {value!r} is not a number") from None
-        return cls(kind, number)
+        return cls(*split_spec(spec, "labels"))
 
     def __str__(self) -> str:
         return self.kind if self.param is None else f"{self.kind}:{self.param:.12g}"

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from theory.specs import split_spec
+
 KINDS = ("max-margin", "hinge", "logistic", "square")
 CONVEX_KINDS = KINDS[1:]
 LEARNER_HELP = ("max-margin (hard-margin SVM, the default), hinge:L, logistic:L or square:L: the student minimises "
@@ -68,16 +70,7 @@ class Learner:
         """A learner from its string (``"max-margin"``, ``"logistic:0.01"``, ...) or a Learner."""
         if isinstance(spec, Learner):
             return spec
-        if not isinstance(spec, str):
-            raise ValueError(f"learner must be a string such as 'max-margin' or 'logistic:0.01', got {spec!r}")
-        kind, sep, value = spec.strip().partition(":")
-        if not sep:
-            return cls(kind)
-        try:
-            lam = float(value)
-        except ValueError:
-            raise ValueError(f"learner {spec!r}: ridge {value!r} is not a number") from None
-        return cls(kind, lam)
+        return cls(*split_spec(spec, "learner"))
 
     def __str__(self) -> str:
         return self.kind if self.lam is None else f"{self.kind}:{self.lam:.12g}"
