@@ -97,10 +97,9 @@ def _rule_at(keep: KeepSpec, f: float) -> str:
 
 def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, x0=None) -> float:
     try:
-        params = setting.params(alpha_prune, f, _rule_at(keep, f))
-    except ValueError:  # a family parameter outside what this f allows (e.g. soft:T with c beyond doubles)
-        return math.inf
-    res = solve_saddle(params, x0=x0)
+        res = solve_saddle(setting.params(alpha_prune, f, _rule_at(keep, f)), x0=x0)
+    except ValueError:  # outside what the rule allows at this f (soft:T with c beyond doubles; an agree rule's f
+        return math.inf  # above the agreeing fraction)
     return res.eps if res.success else math.inf
 
 
@@ -118,11 +117,10 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
         try:
-            params = setting.params(alpha_of_f(f), f, _rule_at(keep, f))
-        except ValueError:  # outside the family's domain at this f: not a candidate (NaN, not counted)
+            res = solve_saddle(setting.params(alpha_of_f(f), f, _rule_at(keep, f)), x0=x0)
+        except ValueError:  # outside the rule's domain at this f: not a candidate (NaN, not counted)
             eps[i] = math.nan
             continue
-        res = solve_saddle(params, x0=x0)
         if res.success:
             eps[i], x0 = res.eps, res.q
             states[i] = res.q
