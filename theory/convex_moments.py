@@ -20,7 +20,8 @@ flip) the label weight given (z, s) is then closed form, P(y | t > 0) Phi(d) + P
 d = (k s - w_0) / tau, w_0 = -z cot(theta), and so is its w-moment; for the logit channel it is a
 Gauss-Hermite average over w (``N_HERMITE`` nodes). The s integral is composite Gauss-Legendre
 (``N_INNER`` nodes a panel) on [-8.5 rho, 8.5 rho], broken at fixed multiples of rho, at the label step
-(d = 0, and +-1, +-3 widths tau / |k| around it) and at the loss's kinks (hinge: y omega = 1 and 1 - V).
+(d = 0, and +-1, +-3 widths tau / |k| around it), at the loss's kinks (hinge: y omega = 1 and 1 - V) and, for
+the logistic loss, where its curvature varies (y h = 0, +-1.5, +-3, +-5, +-8, +-12, mapped to omega).
 For the logistic loss the nodes are placed in h instead of omega (omega(h) = h + V loss'(y, h) is
 explicit and increasing, Jacobian 1 + V loss''(y, h)), so no proximal map is solved at a node: only the
 panel ends are mapped to h, by the safeguarded Newton iteration of :func:`theory.learners.logistic_prox_scalar`.
@@ -45,6 +46,7 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)
 _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
+_LOGISTIC_BREAKS = (-12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -140,7 +142,7 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
     lo = -S_RANGE * rho
     hi = S_RANGE * rho
     nb = s_breaks.size
-    buf = np.empty(nb + 16)
+    buf = np.empty(nb + 32)
     ys = (1.0, -1.0)
     for iz in range(z_nodes.size):
         z = z_nodes[iz]
@@ -164,6 +166,9 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
             if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
                 n = _insert_sorted(buf, n, y * 1.0 - a, lo, hi)
                 n = _insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
+            elif loss == 1:  # where the logistic curvature varies: y h = g_k, i.e. y omega = g_k - V sigmoid(-g_k)
+                for g_k in _LOGISTIC_BREAKS:
+                    n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
             for p in range(n - 1):
                 s0 = buf[p]
                 s1 = buf[p + 1]
