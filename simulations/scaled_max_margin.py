@@ -143,7 +143,10 @@ def fit_scaled(Z: np.ndarray, tiny: np.ndarray, tol: float = 1e-10, max_rounds: 
     tiny = np.asarray(tiny, dtype=float) / np.linalg.norm(tiny)
     h = _householder_to_e0(tiny)
     Zr = _reflect(Z, h)
-    gamma = float(np.max(np.abs(Zr[:, 0])))
+    # the scale of the tiny components: a low quantile, so that rules keeping only some tiny rows (mix:M keeps
+    # its hardest share and random others) are scaled by the tiny ones; larger rows then have large scaled
+    # entries but stay far from the margin (they are never support vectors of this regime)
+    gamma = float(np.quantile(np.abs(Zr[:, 0]), 0.25))
     if not gamma > 0.0:
         raise ValueError("the inputs have no component along the tiny direction")
     Zt = Zr.copy()
@@ -151,7 +154,7 @@ def fit_scaled(Z: np.ndarray, tiny: np.ndarray, tol: float = 1e-10, max_rounds: 
     max_rounds = max_rounds or 4 * (P + n)
     g = max(gamma, GAMMA_START)
     start = Zt.copy()
-    start[:, 0] *= g
+    start[:, 0] *= g  # the same geometry at the scale g
     with np.errstate(all="ignore"):
         first = fit_max_margin(start, raise_on_failure=False)
     S = [int(i) for i in np.argsort(-first.alpha)[: int(np.sum(first.alpha > 0))]][:n]
