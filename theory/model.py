@@ -133,11 +133,12 @@ class Params:
         object.__setattr__(self, "keep_fraction", validate_keep_fraction(self.keep_fraction))
         object.__setattr__(self, "keep", validate_rule(self.keep, self.keep_fraction))
         object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
-        from theory.labels import LabelChannel
-        from theory.learners import Learner
+        if self.learner != "max-margin" or self.labels != "clean":  # the defaults are canonical already
+            from theory.labels import LabelChannel
+            from theory.learners import Learner
 
-        object.__setattr__(self, "learner", str(Learner.parse(self.learner)))
-        object.__setattr__(self, "labels", str(LabelChannel.parse(self.labels)))
+            object.__setattr__(self, "learner", str(Learner.parse(self.learner)))
+            object.__setattr__(self, "labels", str(LabelChannel.parse(self.labels)))
 
     @property
     def alpha_total(self) -> float:
