@@ -137,6 +137,9 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
     (row 0) and y = -1 (row 1): the same row twice for the rules that decide from z alone."""
     out = np.zeros(N_MOMENTS)
     rho = math.sqrt(cw * cw + sigma * sigma)
+    if not (rho > 0.0 and sigma > 0.0 and V > 0.0 and math.isfinite(rho) and math.isfinite(V)):
+        out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
+        return out
     k = cw / (rho * rho)
     tau = sigma / rho
     lo = -S_RANGE * rho
