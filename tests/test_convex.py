@@ -284,3 +284,14 @@ def test_label_aware_rule_refuses_more_than_the_agreeing_fraction():
         solve_convex(Params(2.0, 0.9, "agree-hard", 0.0, "logistic:0.05", "flip:0.2"))
     with pytest.raises(ValueError, match="sees the labels"):
         solve_saddle(Params(2.0, 0.3, "agree-hard", 0.0))
+
+
+def test_agree_hard_on_flipped_labels_is_clean_hard_data_at_a_perfect_probe():
+    """The README's label-noise claim, exactly: at theta = 0 the examples the probe contradicts are exactly the
+    flipped ones, so agree-hard at f on flip:eta keeps clean data, the hard window of f / (1 - eta)."""
+    eta, f = 0.2, 0.1
+    noisy = solve_convex(Params(8.0, f, "agree-hard", 0.0, "logistic:0.01", f"flip:{eta}"))
+    clean = solve_convex(Params(8.0, f / (1 - eta), "hard", 0.0, "logistic:0.01"))
+    assert noisy.eps == pytest.approx(clean.eps, rel=1e-9)
+    hard = solve_convex(Params(8.0, f, "hard", 0.0, "logistic:0.01", f"flip:{eta}"))
+    assert hard.eps > 1.5 * noisy.eps  # without the label, the flips cost
