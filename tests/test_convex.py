@@ -295,3 +295,45 @@ def test_agree_hard_on_flipped_labels_is_clean_hard_data_at_a_perfect_probe():
     assert noisy.eps == pytest.approx(clean.eps, rel=1e-9)
     hard = solve_convex(Params(8.0, f, "hard", 0.0, "logistic:0.01", f"flip:{eta}"))
     assert hard.eps > 1.5 * noisy.eps  # without the label, the flips cost
+
+
+@pytest.mark.parametrize("keep, learner, labels, f", [
+    ("hard", "logistic:0.01", "flip:0.05", 0.2), ("easy", "hinge:0.1", "flip:0.2", 0.2),
+    ("band:0.2", "square:0.1", "clean", 0.3), ("mix:0.5", "logistic:0.1", "flip:0.1", 0.3),
+    ("soft:0.7", "logistic:0.1", "flip:0.1", 0.3), ("agree-hard", "logistic:0.01", "flip:0.2", 0.3),
+    ("agree-easy", "hinge:0.1", "flip:0.2", 0.3), ("hard", "logistic:0.01", "flip:0.05", 1e-9),
+    ("easy", "logistic:0.01", "flip:0.05", 1e-6)])
+def test_theta0_closed_form_inner_integral_matches_two_dimensional_quadrature(keep, learner, labels, f):
+    """At theta = 0 the z integral is done in closed form (theory.window_moments); the two-dimensional quadrature
+    of theory.convex_moments is an independent route: the moments agree to 1e-11 (relative to max(|m|, 1e-3)) at
+    three (c_z, sigma, V) from a poor to a good student, down to f = 1e-9 (a window 2.5e-9 wide)."""
+    problem = ConvexProblem(Params(4.0, f, keep, learner=learner, labels=labels))
+    assert problem.pieces is not None
+    reference = ConvexProblem(Params(4.0, f, keep, learner=learner, labels=labels))
+    reference.pieces = None
+    for cz, sigma, V in ((0.8, 0.4, 2.0), (3.0, 0.2, 30.0), (0.1, 0.05, 0.5)):
+        fast = problem.moments(cz, 0.0, sigma, V)
+        slow = reference.moments(cz, 0.0, sigma, V)
+        assert np.max(np.abs(fast - slow) / np.maximum(np.abs(slow), 1e-3)) < 1e-11
+        assert abs(fast[4] - 1.0) < 1e-12  # measured: <= 4.5e-13 (easy, f = 1e-6, V = 30); the solver accepts 1e-9
+
+
+def test_theta0_closed_form_against_adaptive_quadrature():
+    """C = P(1 - V < y omega < 1) for hinge, keep random, flip:0.1, a sharp student (sigma / c_z = 1/15):
+    scipy's adaptive quad over z of Gaussian CDF differences (epsrel 1e-14) vs the closed-form inner integral,
+    to 1e-13 (the two-dimensional quadrature is off by 1.3e-8 here: its outer panels do not resolve the
+    kernel of width sigma / c_z = 0.067 between the breaks it adds)."""
+    from scipy import integrate, stats
+
+    cz, sigma, V, eta = 3.0, 0.2, 30.0, 0.1
+
+    def density(z: float, y: float) -> float:
+        a, b = sorted((y * (1.0 - V), y * 1.0))
+        p_y = 1.0 - eta if y * z > 0 else eta
+        return p_y * stats.norm.pdf(z) * (stats.norm.cdf((b - cz * z) / sigma) - stats.norm.cdf((a - cz * z) / sigma))
+
+    exact = sum(integrate.quad(density, -12.0, 12.0, args=(y,), epsabs=1e-15, epsrel=1e-14, limit=1000,
+                               points=sorted({0.0, 1.0 / cz, -1.0 / cz, (1.0 - V) / cz, (V - 1.0) / cz}))[0]
+                for y in (1.0, -1.0))
+    problem = ConvexProblem(Params(4.0, 0.3, "random", learner="hinge:0.01", labels="flip:0.1"))
+    assert abs(problem.moments(cz, 0.0, sigma, V)[3] - exact) < 1e-13

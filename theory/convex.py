@@ -39,6 +39,8 @@ from theory.convex_moments import moments
 from theory.labels import LabelChannel
 from theory.learners import Learner
 from theory.records import Record
+from theory.rules import WINDOW_KINDS
+from theory.window_moments import kept_pieces, moments_theta0
 
 N_OUTER = 10  # Gauss-Legendre nodes per outer (z) panel
 MAX_PANEL = 1.0  # widest outer panel
@@ -126,11 +128,27 @@ class ConvexProblem:
         scale = self.rule.weighted().length_scale if self.rule.kind == "uncertainty" else getattr(
             self.rule, "length_scale", None)
         self.max_panel_core = min(MAX_PANEL, 2.0 * scale) if scale else MAX_PANEL
+        self.pieces = self.theta0_pieces()
         self.nfev = 0
+
+    def theta0_pieces(self) -> np.ndarray | None:
+        """The kept density as pieces for :mod:`theory.window_moments` (theta = 0, a sign channel, a rule made of
+        windows), or None where the two-dimensional quadrature of :mod:`theory.convex_moments` is needed."""
+        if self.theta != 0.0 or self.channel != 0:
+            return None
+        keep_right = 1.0 - self.labels.flip_probability  # P(y = +1 | z > 0)
+        if self.label_aware:
+            g, f = self.rule.edge(self.f, self.labels, self.theta), self.f
+            lo, hi = (0.0, g) if self.rule.hard else (g, math.inf)
+            return np.array([[-hi, -lo, 1.0, 0.0, keep_right / f], [lo, hi, 1.0, keep_right / f, 0.0]])
+        if self.rule.kind not in WINDOW_KINDS:
+            return None
+        return kept_pieces(self.rule.windows(self.f), self.f, keep_right)
 
     # ---- quadrature --------------------------------------------------------------------------------
     def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
-        """Outer nodes and weights [2, n] q(z, y) phi(z) / f (rows y = +1, -1): Gauss-Legendre panels broken at
+        """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; :mod:`theory.convex_moments` integrates
+        y = -1 as its mirror image): Gauss-Legendre panels broken at
         the rule's edges, at 0 (the label boundary), at the student's loss features mapped to z, around
         tan(theta), at most MAX_PANEL wide (twice a weighted rule's length scale for |z| < 6)."""
         zm = self.z_max
@@ -159,15 +177,16 @@ class ConvexProblem:
         w = (half * _GL_W).ravel()
         density = w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
         if self.label_aware:
-            q_plus, q_minus = self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
-            return z, np.vstack([density * q_plus, density * q_minus])
-        q = self.rule.acceptance(z, self.f)
-        return z, np.vstack([density * q, density * q])
+            q_plus, _ = self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
+            return z, density * q_plus
+        return z, density * self.rule.acceptance(z, self.f)
 
     def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         """(A_z, A_w, B, C, M) at the given order parameters."""
-        z, w = self.z_quadrature(cz, cw, sigma, V)
         self.nfev += 1
+        if self.pieces is not None:
+            return moments_theta0(self.learner.code, V, cz, sigma, self.pieces)
+        z, w = self.z_quadrature(cz, cw, sigma, V)
         return moments(self.learner.code, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
 
     # ---- the equations -----------------------------------------------------------------------------
@@ -182,6 +201,10 @@ class ConvexProblem:
 
     def residual(self, x: np.ndarray) -> np.ndarray:
         """The scaled residuals (r_c, r_sigma, r_V) of the module docstring."""
+        return self.residual_and_mass(x)[0]
+
+    def residual_and_mass(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """The residuals and the quadrature's mass M (= 1 when the quadrature is right), one moment evaluation."""
         cz, cw, sigma, V = self.unpack(x)
         m = self.moments(cz, cw, sigma, V)
         a, lam = self.alpha, self.lam
@@ -190,7 +213,7 @@ class ConvexProblem:
         if self.n_c == 2:
             r.append((cw + a * m[1] / lam) / norm)
         r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
-        return np.array(r)
+        return np.array(r), float(m[4])
 
     def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
         """Damped fixed-point iteration in the conjugate variables (see the module docstring), at most ``steps``
@@ -233,12 +256,10 @@ def _accept(problem: ConvexProblem, x: np.ndarray, tol: float) -> tuple[float, b
     if not np.all(np.isfinite(x)):
         return math.inf, False
     with np.errstate(all="ignore"):
-        r = problem.residual(x)
+        r, mass = problem.residual_and_mass(x)
     if not np.all(np.isfinite(r)):
         return math.inf, False
     res = float(np.max(np.abs(r)))
-    cz, cw, sigma, V = problem.unpack(x)
-    mass = problem.moments(cz, cw, sigma, V)[4]
     return res, bool(res < tol and abs(mass - 1.0) < 1e-9)
 
 

@@ -12,6 +12,11 @@ over the kept distribution q(z, y) p(z) p(w) P(y | t) / f, t = cos(theta) z + si
 only for the label-aware rules of :mod:`theory.label_aware`)
 (``docs/theory.md``, section 8).
 
+**Mirror symmetry.** Every rule keeps (z, y) and (-z, -y) with the same probability (it sees |z| or y z), every
+channel has P(y | t) = P(-y | -t), and every loss depends on y t alone (square: (y - t)^2 / 2), so
+h(-y, -omega) = -h(y, omega): the measure and each integrand are invariant under (z, w, xi, y) -> -(z, w, xi, y).
+The y = -1 half of each moment equals the y = +1 half; only y = +1 is integrated, and doubled.
+
 **Quadrature.** Outer: composite Gauss-Legendre in z over the panels that :mod:`theory.convex` builds
 (nodes weighted by q(z) phi(z) / f). Inner, for each z node and label y: w and xi enter omega only
 through s = c_w w + sigma xi ~ N(0, rho^2), rho^2 = c_w^2 + sigma^2, and given s, w is Gaussian
@@ -40,13 +45,13 @@ from theory.learners import sigmoid_scalar as _sigmoid
 N_INNER = 10  # Gauss-Legendre nodes per inner panel
 N_HERMITE = 24  # Gauss-Hermite nodes for the logit channel's w average
 S_RANGE = 8.5  # the inner integral covers |s| <= 8.5 rho (the Gaussian tail beyond is < 2e-17)
-_S_BREAKS = np.array([-8.5, -6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0, 8.5])
+GAUSS_BREAKS = np.array([-8.5, -6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0, 8.5])
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)
 _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
-_LOGISTIC_BREAKS = (-12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0)
+LOGISTIC_BREAKS = (-12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -107,7 +112,7 @@ def _insert_sorted(buf, n, x, lo, hi):
 
 
 @numba.njit(cache=True)
-def _point(loss, y, u, V):
+def prox_point(loss, y, u, V):
     """At an inner node u (omega for hinge/square, h for logistic): (omega, jacobian d omega / d u, loss'(h),
     (omega - h)^2, 1 - d h / d omega)."""
     if loss == 1:  # logistic, u = h
@@ -133,8 +138,8 @@ def _point(loss, y, u, V):
 @numba.njit(cache=True)
 def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
                  s_breaks, gl_x, gl_w, gh_x, gh_w):
-    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` [2, n] include q(z, y) phi(z) / f for y = +1
-    (row 0) and y = -1 (row 1): the same row twice for the rules that decide from z alone."""
+    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` include q(z, +1) phi(z) / f (the label y = +1;
+    y = -1 by mirror symmetry)."""
     out = np.zeros(N_MOMENTS)
     rho = math.sqrt(cw * cw + sigma * sigma)
     if not (rho > 0.0 and sigma > 0.0 and V > 0.0 and math.isfinite(rho) and math.isfinite(V)):
@@ -146,60 +151,60 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
     hi = S_RANGE * rho
     nb = s_breaks.size
     buf = np.empty(nb + 32)
-    ys = (1.0, -1.0)
     for iz in range(z_nodes.size):
         z = z_nodes[iz]
         a = cz * z
-        for iy in range(2):
-            y = ys[iy]
-            wz = z_weights[iy, iz]
-            if wz == 0.0:
+        # y = +1 only: the y = -1 half is its mirror image (module docstring)
+        y = 1.0
+        wz = z_weights[iz]
+        if wz == 0.0:
+            continue
+        n = 0
+        for j in range(nb):
+            buf[n] = s_breaks[j] * rho
+            n += 1
+        # the label step of the sign channels, where d = 0, and its width tau / |k|
+        if channel == 0 and sin_t > 0.0 and k != 0.0:
+            w0 = -z * cos_t / sin_t
+            s_star = w0 / k
+            width = tau / abs(k)
+            for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
+                n = _insert_sorted(buf, n, s_star + m * width, lo, hi)
+        if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
+            n = _insert_sorted(buf, n, y * 1.0 - a, lo, hi)
+            n = _insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
+        elif loss == 1:  # where the logistic curvature varies: y h = g_k, i.e. y omega = g_k - V sigmoid(-g_k)
+            for g_k in LOGISTIC_BREAKS:
+                n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
+        for p in range(n - 1):
+            s0 = buf[p]
+            s1 = buf[p + 1]
+            if s1 <= s0:
                 continue
-            n = 0
-            for j in range(nb):
-                buf[n] = s_breaks[j] * rho
-                n += 1
-            # the label step of the sign channels, where d = 0, and its width tau / |k|
-            if channel == 0 and sin_t > 0.0 and k != 0.0:
-                w0 = -z * cos_t / sin_t
-                s_star = w0 / k
-                width = tau / abs(k)
-                for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
-                    n = _insert_sorted(buf, n, s_star + m * width, lo, hi)
-            if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
-                n = _insert_sorted(buf, n, y * 1.0 - a, lo, hi)
-                n = _insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
-            elif loss == 1:  # where the logistic curvature varies: y h = g_k, i.e. y omega = g_k - V sigmoid(-g_k)
-                for g_k in _LOGISTIC_BREAKS:
-                    n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
-            for p in range(n - 1):
-                s0 = buf[p]
-                s1 = buf[p + 1]
-                if s1 <= s0:
+            if loss == 1:  # nodes in h: map the panel ends through the prox
+                u0 = y * _logistic_prox(y * (a + s0), V)
+                u1 = y * _logistic_prox(y * (a + s1), V)  # h is increasing in omega for either y
+            else:
+                u0 = a + s0
+                u1 = a + s1
+            half = 0.5 * (u1 - u0)
+            mid = 0.5 * (u1 + u0)
+            if half <= 0.0:
+                continue
+            for q in range(gl_x.size):
+                u = mid + half * gl_x[q]
+                omega, jac, d1, dev2, soft = prox_point(loss, y, u, V)
+                s = omega - a
+                dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * jac * gl_w[q] * half * wz
+                if dens == 0.0:
                     continue
-                if loss == 1:  # nodes in h: map the panel ends through the prox
-                    u0 = y * _logistic_prox(y * (a + s0), V)
-                    u1 = y * _logistic_prox(y * (a + s1), V)  # h is increasing in omega for either y
-                else:
-                    u0 = a + s0
-                    u1 = a + s1
-                half = 0.5 * (u1 - u0)
-                mid = 0.5 * (u1 + u0)
-                if half <= 0.0:
-                    continue
-                for q in range(gl_x.size):
-                    u = mid + half * gl_x[q]
-                    omega, jac, d1, dev2, soft = _point(loss, y, u, V)
-                    s = omega - a
-                    dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * jac * gl_w[q] * half * wz
-                    if dens == 0.0:
-                        continue
-                    weight, first = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w)
-                    out[0] += dens * weight * d1 * z
-                    out[1] += dens * first * d1
-                    out[2] += dens * weight * dev2
-                    out[3] += dens * weight * soft
-                    out[4] += dens * weight
+                weight, first = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w)
+                out[0] += dens * weight * d1 * z
+                out[1] += dens * first * d1
+                out[2] += dens * weight * dev2
+                out[3] += dens * weight * soft
+                out[4] += dens * weight
+    out *= 2.0  # the y = -1 half
     return out
 
 
@@ -207,4 +212,4 @@ def moments(loss: int, V: float, cz: float, cw: float, sigma: float, theta: floa
             chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray) -> np.ndarray:
     """:func:`kept_moments` with the module's inner rules (theta in radians)."""
     return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
-                        z_nodes, z_weights, _S_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)
+                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)

@@ -1,0 +1,197 @@
+r"""The convex learners' moments at theta = 0 for piecewise-Gaussian kept densities, the z integral in closed form.
+
+At theta = 0 (probe along the teacher) with a label channel that depends on sign(t) alone (clean, flip) and a
+rule whose acceptance is a sum of windows (hard, easy, random, band, mix, soft, agree-hard, agree-easy), the
+kept density of (z, y) is a sum of pieces
+
+    W_y(z) = sum_j w_{y,j} N(z; 0, v_j) 1[lo_j < z < hi_j]
+
+(v_j = 1, or T^2 / (1 + T^2) for the Gaussian tails of soft:T; each piece on one side of z = 0, so that the
+label probability is constant on it and folded into w_{y,j}). The moments of :mod:`theory.convex_moments`
+are expectations of functions of (y, omega), omega = c_z z + sigma xi. Ordering the integral as omega
+outside, z inside, the inner integral is Gaussian: N(z; 0, v) N(omega; c_z z, sigma^2) =
+N(omega; 0, tau^2) N(z; m, s^2) with tau^2 = c_z^2 v + sigma^2, m = c_z v omega / tau^2, s = sigma sqrt(v) / tau, so
+
+    K_y(omega)   = sum_j w_{y,j} N(omega; 0, tau_j^2) [Phi(b) - Phi(a)],
+    K^z_y(omega) = sum_j w_{y,j} N(omega; 0, tau_j^2) [m (Phi(b) - Phi(a)) + s (phi(a) - phi(b))],
+
+a = (lo - m) / s, b = (hi - m) / s (``docs/theory.md``, section 8). Then A_z = sum_y int loss'(y, h) K^z_y,
+B = sum_y int (omega - h)^2 K_y, C = sum_y int (1 - dh/domega) K_y, M = sum_y int K_y (A_w = 0 at theta = 0):
+one integral over omega instead of two, and no proximal map inside an inner loop.
+
+**Quadrature.** Composite Gauss-Legendre (``N_INNER`` nodes a panel) in omega (in h for the logistic loss, as
+in :mod:`theory.convex_moments`), broken at 0, at +-GAUSS_BREAKS tau_j, at each finite piece edge mapped to
+omega (m = edge) and +-(1, 2.5, 4, 6, 8.5) transition widths sigma tau_j / (|c_z| sqrt v_j) around it, at the
+loss's kinks and curvature breaks; the range covers the largest mapped edge plus 8.5 max tau_j. Phi(b) - Phi(a)
+is computed without cancellation: a 10-node Gauss-Legendre integral of phi when b - a < 1 (narrow windows,
+e.g. keep hard at f = 1e-9), complementary error functions on one side of zero otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, prox_point
+from theory.learners import logistic_prox_scalar as _logistic_prox
+from theory.learners import sigmoid_scalar as _sigmoid
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_EDGE_WIDTHS = np.array([-8.5, -6.0, -4.0, -2.5, -1.0, 0.0, 1.0, 2.5, 4.0, 6.0, 8.5])
+
+
+@numba.njit(cache=True)
+def _phi(x):
+    return _INV_SQRT2PI * math.exp(-0.5 * x * x) if math.isfinite(x) else 0.0
+
+
+@numba.njit(cache=True)
+def gauss_piece(a, b, width, gl_x, gl_w):
+    """(int_a^b phi, int_a^b t phi(t) dt = phi(a) - phi(b)) for a < b (either may be infinite), without
+    cancellation: Gauss-Legendre on [a, b] when the width b - a (passed as computed from the window itself, not
+    as the difference of a and b) is below 1, complementary error functions otherwise."""
+    if width < 1.0:
+        half = 0.5 * width
+        mid = a + half
+        p = 0.0
+        q = 0.0
+        for i in range(gl_x.size):
+            t = mid + half * gl_x[i]
+            d = gl_w[i] * half * _INV_SQRT2PI * math.exp(-0.5 * t * t)
+            p += d
+            q += d * t
+        return p, q
+    if a >= 0.0:
+        p = 0.5 * (math.erfc(a / _SQRT2) - math.erfc(b / _SQRT2))
+    elif b <= 0.0:
+        p = 0.5 * (math.erfc(-b / _SQRT2) - math.erfc(-a / _SQRT2))
+    else:
+        p = 1.0 - 0.5 * math.erfc(-a / _SQRT2) - 0.5 * math.erfc(b / _SQRT2)
+    return p, _phi(a) - _phi(b)
+
+
+@numba.njit(cache=True)
+def _densities(y_row, omega, cz, sigma, pieces, gl_x, gl_w):
+    """(K_y(omega), K^z_y(omega)) of the module docstring for the label of column ``y_row`` (3: y = +1, 4: -1)."""
+    k = 0.0
+    kz = 0.0
+    for j in range(pieces.shape[0]):
+        wj = pieces[j, y_row]
+        if wj == 0.0:
+            continue
+        v = pieces[j, 2]
+        tau2 = cz * cz * v + sigma * sigma
+        m = cz * v * omega / tau2
+        s = sigma * math.sqrt(v / tau2)
+        lo = pieces[j, 0]
+        hi = pieces[j, 1]
+        p, q = gauss_piece((lo - m) / s, (hi - m) / s, (hi - lo) / s, gl_x, gl_w)
+        g = wj * math.exp(-0.5 * omega * omega / tau2) / math.sqrt(2.0 * math.pi * tau2)
+        k += g * p
+        kz += g * (m * p + s * q)
+    return k, kz
+
+
+@numba.njit(cache=True)
+def _insert_sorted(buf, n, x, lo, hi):
+    if not (lo < x < hi):
+        return n
+    i = n
+    while i > 0 and buf[i - 1] > x:
+        buf[i] = buf[i - 1]
+        i -= 1
+    buf[i] = x
+    return n + 1
+
+
+@numba.njit(cache=True)
+def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, gl_w):
+    """(A_z, A_w = 0, B, C, M) at theta = 0 for kept pieces [lo, hi, v, w_plus, w_minus] (module docstring)."""
+    out = np.zeros(N_MOMENTS)
+    if not (sigma > 0.0 and V > 0.0 and math.isfinite(sigma) and math.isfinite(V) and math.isfinite(cz)):
+        out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
+        return out
+    n_p = pieces.shape[0]
+    tau_max = 0.0
+    edge_max = 0.0
+    for j in range(n_p):
+        tau = math.sqrt(cz * cz * pieces[j, 2] + sigma * sigma)
+        tau_max = max(tau_max, tau)
+        if cz != 0.0:
+            for c in range(2):
+                e = pieces[j, c]
+                if math.isfinite(e):
+                    edge_max = max(edge_max, abs(e * tau * tau / (cz * pieces[j, 2])))
+    hi = edge_max + S_RANGE * tau_max
+    lo = -hi
+    buf = np.empty(2 + n_p * (gauss_breaks.size + 2 * edge_widths.size) + 2 * len(LOGISTIC_BREAKS) + 8)
+    # y = +1 only: the y = -1 half is its mirror image (theory.convex_moments)
+    y = 1.0
+    y_row = 3
+    n = 0
+    buf[0] = lo
+    buf[1] = hi
+    n = 2
+    n = _insert_sorted(buf, n, 0.0, lo, hi)
+    for j in range(n_p):
+        if pieces[j, y_row] == 0.0:
+            continue
+        v = pieces[j, 2]
+        tau = math.sqrt(cz * cz * v + sigma * sigma)
+        for b in gauss_breaks:
+            n = _insert_sorted(buf, n, b * tau, lo, hi)
+        if cz != 0.0:
+            width = sigma * tau / (abs(cz) * math.sqrt(v))
+            for c in range(2):
+                e = pieces[j, c]
+                if math.isfinite(e):
+                    centre = e * tau * tau / (cz * v)
+                    for m in edge_widths:
+                        n = _insert_sorted(buf, n, centre + m * width, lo, hi)
+    if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
+        n = _insert_sorted(buf, n, y, lo, hi)
+        n = _insert_sorted(buf, n, y * (1.0 - V), lo, hi)
+    elif loss == 1:  # where the logistic curvature varies, y h = g_k
+        for g_k in LOGISTIC_BREAKS:
+            n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)), lo, hi)
+    u_prev = 0.0
+    for p in range(n):
+        u = y * _logistic_prox(y * buf[p], V) if loss == 1 else buf[p]  # nodes in h for the logistic loss
+        if p > 0:
+            half = 0.5 * (u - u_prev)
+            mid = 0.5 * (u + u_prev)
+            if half > 0.0:
+                for q in range(gl_x.size):
+                    omega, jac, d1, dev2, soft = prox_point(loss, y, mid + half * gl_x[q], V)
+                    k, kz = _densities(y_row, omega, cz, sigma, pieces, gl_x, gl_w)
+                    d = jac * gl_w[q] * half
+                    out[0] += d * kz * d1
+                    out[2] += d * k * dev2
+                    out[3] += d * k * soft
+                    out[4] += d * k
+        u_prev = u
+    out *= 2.0  # the y = -1 half
+    return out
+
+
+def kept_pieces(rows: np.ndarray, keep_fraction: float, p_plus_right: float) -> np.ndarray:
+    """Pieces [lo, hi, v, w_plus, w_minus] from window rows (lo, hi, weight, T) of a rule that sees z alone
+    (:meth:`theory.rules.Rule.windows`), for a sign channel with P(y = +1 | z > 0) = ``p_plus_right``: each row
+    split at z = 0, phi(z) exp(-z^2 / 2T^2) = s_T N(z; 0, s_T^2), s_T^2 = T^2 / (1 + T^2), divided by f."""
+    out = []
+    for lo, hi, weight, t in rows:
+        v = 1.0 if t <= 0.0 else t * t / (1.0 + t * t)
+        scale = weight * (math.sqrt(v) if t > 0.0 else 1.0) / keep_fraction
+        for a, b, p_plus in ((lo, min(hi, 0.0), 1.0 - p_plus_right), (max(lo, 0.0), hi, p_plus_right)):
+            if b > a:
+                out.append([a, b, v, scale * p_plus, scale * (1.0 - p_plus)])
+    return np.array(out, dtype=float)
+
+
+def moments_theta0(loss: int, V: float, cz: float, sigma: float, pieces: np.ndarray) -> np.ndarray:
+    """:func:`window_moments` with the module's quadrature rules."""
+    return window_moments(loss, V, cz, sigma, pieces, GAUSS_BREAKS, _EDGE_WIDTHS, _GL_X, _GL_W)
