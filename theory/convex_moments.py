@@ -57,11 +57,6 @@ _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @numba.njit(cache=True)
-def _ncdf(x):
-    return 0.5 * math.erfc(-x / _SQRT2)
-
-
-@numba.njit(cache=True)
 def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w):
     """(P(y | z, s), E[w 1 P(y | ...) | z, s]) for label y, given z and s = c_w w + sigma xi."""
     mean_w = k * s
@@ -77,8 +72,9 @@ def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_
             p = p_pos if mean_w > w0 else p_neg
             return p, p * mean_w
         d = (mean_w - w0) / tau
-        up = _ncdf(d)
-        down = _ncdf(-d)
+        tail = 0.5 * math.erfc(abs(d) / _SQRT2)  # one complementary error function: the smaller side exactly
+        up = 1.0 - tail if d > 0.0 else tail
+        down = tail if d > 0.0 else 1.0 - tail
         dens = _INV_SQRT2PI * math.exp(-0.5 * d * d)
         weight = p_pos * up + p_neg * down
         first = p_pos * (mean_w * up + tau * dens) + p_neg * (mean_w * down - tau * dens)
