@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from theory.convex_moments import moments
+from theory.convex_moments import moments, moments_and_jacobian
 from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.labels import LabelChannel
 from theory.learners import Learner
@@ -47,6 +47,7 @@ N_OUTER = 10  # Gauss-Legendre nodes per outer (z) panel (6 lose 2e-9 in eps at 
 MAX_PANEL = 1.0  # widest outer panel
 Z_TAIL = 9.0  # |z| beyond the last finite window edge + Z_TAIL carries < 1e-18 of the Gaussian
 DEFAULT_TOL = 1e-9
+MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3)
 SHARED_GRID_BUDGET = 100  # grid nodes a kept outer node below which the shared grid is used (it costs ~200)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
 # where a smooth weighted rule varies: N_CORE nodes on panels CORE_PANEL length scales wide (error ~ rho^-2N with
@@ -243,28 +244,36 @@ class ConvexProblem:
         return np.array(r), float(m[4])
 
     def residual_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """(residuals, their Jacobian in x = (c_z, ln sigma, ln V), the mass M) from one evaluation of the shared
-        grid's analytic derivatives (:func:`theory.convolution_moments.grid_moments`); None where that grid is not
-        used (theta > 0, window rules, a sharp student)."""
+        """(residuals, their Jacobian in x = (c_z, [c_w,] ln sigma, ln V), the mass M) from one evaluation of the
+        moments with their analytic derivatives (:func:`theory.convolution_moments.grid_moments`,
+        :func:`theory.convex_moments.kept_moments`); None on the closed-form path of :mod:`theory.window_moments`
+        (theta = 0 windows, which converge fast without it)."""
+        if self.pieces is not None:
+            return None
         cz, cw, sigma, V = self.unpack(x)
-        if self.pieces is not None or self.theta != 0.0:
-            return None
         z, w = self.z_quadrature(cz, cw, sigma, V)
-        if not self.uses_shared_grid(cz, sigma, z, w):
-            return None
         self.nfev += 1
-        m, dm = moments_shared_grid(self.learner.code, V, cz, sigma, z, w * self.labels.prob_plus(z))
+        if self.uses_shared_grid(cz, sigma, z, w):
+            m, d3 = moments_shared_grid(self.learner.code, V, cz, sigma, z, w * self.labels.prob_plus(z))
+            dm = np.zeros((m.size, 4))
+            dm[:, [0, 2, 3]] = d3
+        else:
+            m, dm = moments_and_jacobian(self.learner.code, V, cz, cw, sigma, self.theta, self.channel,
+                                         self.chan_param, z, w)
         a, lam = self.alpha, self.lam
-        norm = math.hypot(cz, sigma)
-        num = cz + a * m[0] / lam
-        r = np.array([num / norm, 1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]])
-        d = dm * np.array([1.0, sigma, V])  # d/d(c_z, ln sigma, ln V)
-        dnorm = np.array([cz / norm, sigma * sigma / norm, 0.0])
-        jac = np.empty((3, 3))
-        jac[0] = (np.array([1.0, 0.0, 0.0]) + a * d[0] / lam) / norm - num * dnorm / norm**2
-        jac[1] = -a * d[2] / sigma**2 + np.array([0.0, 2.0 * a * m[2] / sigma**2, 0.0])
-        jac[2] = -a * d[3] - np.array([0.0, 0.0, lam * V])
-        return r, jac, float(m[4])
+        norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
+        d = dm * np.array([1.0, 1.0, sigma, V])  # d/d(c_z, c_w, ln sigma, ln V)
+        dnorm = np.array([cz, cw, sigma * sigma, 0.0]) / norm
+        rows, jac_rows = [], []
+        for i, c in ((0, cz), (1, cw))[:self.n_c]:
+            num = c + a * m[i] / lam
+            rows.append(num / norm)
+            jac_rows.append((np.eye(4)[i] + a * d[i] / lam) / norm - num * dnorm / norm**2)
+        rows += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
+        jac_rows += [-a * d[2] / sigma**2 + np.array([0.0, 0.0, 2.0 * a * m[2] / sigma**2, 0.0]),
+                     -a * d[3] - np.array([0.0, 0.0, 0.0, lam * V])]
+        cols = [0, 1, 2, 3] if self.n_c == 2 else [0, 2, 3]
+        return np.array(rows), np.array(jac_rows)[:, cols], float(m[4])
 
     def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
         """Damped fixed-point iteration in the conjugate variables (see the module docstring), at most ``steps``
@@ -298,9 +307,10 @@ class ConvexProblem:
 
 def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int = 40
                      ) -> tuple[np.ndarray, float, bool] | None:
-    """Newton's method with the analytic Jacobian (theta = 0, shared grid), each step halved (at most 30 times)
-    until the largest residual decreases; stops below tol / 1000 or when a full step is below 1e-14 (relative).
-    None where the analytic Jacobian is not available at x0; (x, residual, accepted) otherwise."""
+    """Newton's method with the analytic Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), each step capped at
+    MAX_NEWTON_STEP in every unknown and halved (at most 30 times) until the largest residual decreases; stops
+    below tol / 1000 or when a full step is below 1e-14 (relative). None where no analytic Jacobian is available
+    at x0; (x, residual, accepted) otherwise."""
     with np.errstate(all="ignore"):
         got = problem.residual_and_jacobian(x0)
         if got is None:
@@ -315,6 +325,7 @@ def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_ite
                 step = np.linalg.solve(jac, -r)
             except np.linalg.LinAlgError:
                 break
+            step *= min(1.0, MAX_NEWTON_STEP / max(float(np.max(np.abs(step))), 1e-300))
             t = 1.0
             for _ in range(30):
                 trial = problem.residual_and_jacobian(x + t * step)
@@ -364,13 +375,18 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
         starts.append(np.asarray(x0, dtype=float))
     starts.append(None)
     for start in starts:
-        if start is None:  # two fixed-point steps suffice for the analytic Newton (24 Kolossov points: 8.7
-            x = problem.fixed_point_steps(problem.guess(), 2)  # evaluations on average), ten for hybr
-            analytic = _analytic_newton(problem, x, tol)
+        if start is None:
+            # the analytic Newton from two fixed-point steps (24 Kolossov points: 8.7 evaluations on average),
+            # else from the bare guess (where the fixed-point map diverges), else ten steps and hybr
+            analytic = None
+            for steps in (2, 0):
+                analytic = _analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
+                if analytic is not None and analytic[2]:
+                    break
             if analytic is not None and analytic[2]:
                 best = (analytic[0], analytic[1], True, "converged")
                 break
-            x = problem.fixed_point_steps(x, 8)
+            x = problem.fixed_point_steps(problem.guess(), 10)
         else:
             x = start
         x, res, ok = _newton(problem, x, tol)

@@ -58,7 +58,8 @@ _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 @numba.njit(cache=True)
 def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w):
-    """(P(y | z, s), E[w 1 P(y | ...) | z, s]) for label y, given z and s = c_w w + sigma xi."""
+    """(P(y | z, s), E[w P(y | ...) | z, s], E[w^2 P(y | ...) | z, s]) for label y, given z and s = c_w w + sigma xi
+    (w given s is N(k s, tau^2))."""
     mean_w = k * s
     if channel == 0:  # clean or flip: P(y | t) depends on sign(t)
         eta = chan_param
@@ -66,11 +67,11 @@ def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_
         p_neg = eta if y > 0 else 1.0 - eta
         if sin_t == 0.0:
             p = p_pos if z > 0.0 else (p_neg if z < 0.0 else 0.5)
-            return p, p * mean_w
+            return p, p * mean_w, p * (mean_w * mean_w + tau * tau)
         w0 = -z * cos_t / sin_t
         if tau == 0.0:
             p = p_pos if mean_w > w0 else p_neg
-            return p, p * mean_w
+            return p, p * mean_w, p * mean_w * mean_w
         d = (mean_w - w0) / tau
         tail = 0.5 * math.erfc(abs(d) / _SQRT2)  # one complementary error function: the smaller side exactly
         up = 1.0 - tail if d > 0.0 else tail
@@ -78,20 +79,25 @@ def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_
         dens = _INV_SQRT2PI * math.exp(-0.5 * d * d)
         weight = p_pos * up + p_neg * down
         first = p_pos * (mean_w * up + tau * dens) + p_neg * (mean_w * down - tau * dens)
-        return weight, first
+        var = mean_w * mean_w + tau * tau  # E[w^2 1(w > w0)] = var Phi(d) + tau phi(d) (mean_w + w0)
+        cross = tau * dens * (mean_w + w0)
+        second = p_pos * (var * up + cross) + p_neg * (var * down - cross)
+        return weight, first, second
     # logit: P(y = +1 | t) = sigmoid(beta t)
     beta = chan_param
     if sin_t == 0.0:
         p = _sigmoid(y * beta * z)
-        return p, p * mean_w
+        return p, p * mean_w, p * (mean_w * mean_w + tau * tau)
     weight = 0.0
     first = 0.0
+    second = 0.0
     for i in range(gh_x.size):
         w = mean_w + tau * gh_x[i]
         p = _sigmoid(y * beta * (cos_t * z + sin_t * w))
         weight += gh_w[i] * p
         first += gh_w[i] * p * w
-    return weight, first
+        second += gh_w[i] * p * w * w
+    return weight, first, second
 
 
 @numba.njit(cache=True)
@@ -132,15 +138,64 @@ def prox_point(loss, y, u, V):
 
 
 @numba.njit(cache=True)
+def omega_derivatives(loss, omega, u, V):
+    """d/domega of (loss'(h), (omega - h)^2, 1 - dh/domega) for y = +1 (u = h for the logistic loss, omega
+    otherwise), h' = 1 / (1 + V loss''): loss'' h', 2 (omega - h)(1 - h'), V loss''' h'^3. The hinge's 1 - h'
+    is a box, 1 on [1 - V, 1): its derivative is two delta functions, which the callers add."""
+    if loss == 1:
+        s = _sigmoid(-u)
+        d2 = s * (1.0 - s)
+        d3 = -d2 * (1.0 - 2.0 * s)
+        hp = 1.0 / (1.0 + V * d2)
+        return d2 * hp, 2.0 * (omega - u) * (1.0 - hp), V * d3 * hp ** 3
+    if loss == 2:
+        h = (omega + V) / (1.0 + V)
+        return 1.0 / (1.0 + V), 2.0 * (omega - h) * V / (1.0 + V), 0.0
+    if 1.0 - V <= omega < 1.0:
+        return 1.0 / V, 2.0 * (omega - 1.0), 0.0
+    return 0.0, 0.0, 0.0
+
+
+@numba.njit(cache=True)
+def v_derivatives(loss, omega, u, V):
+    """d/dV at fixed omega of (loss'(h), (omega - h)^2, 1 - dh/domega) for y = +1, h = prox_{V loss}(omega) (u = h
+    for the logistic loss, omega otherwise). With dh/dV = -loss'(h) / (1 + V loss''(h)): d loss' = loss'' dh/dV,
+    d (omega - h)^2 = -2 (omega - h) dh/dV, d (1 - h') = (loss'' + V loss''' dh/dV) / (1 + V loss'')^2. The hinge's
+    kink at omega = 1 - V moves with V: the callers add that boundary term to C."""
+    if loss == 1:
+        s = _sigmoid(-u)
+        d2 = s * (1.0 - s)
+        d3 = -d2 * (1.0 - 2.0 * s)
+        dh = s / (1.0 + V * d2)
+        return d2 * dh, -2.0 * (omega - u) * dh, (d2 + V * d3 * dh) / (1.0 + V * d2) ** 2
+    if loss == 2:
+        dh = (1.0 - omega) / (1.0 + V) ** 2
+        h = (omega + V) / (1.0 + V)
+        return dh, -2.0 * (omega - h) * dh, 1.0 / (1.0 + V) ** 2
+    if omega >= 1.0:
+        return 0.0, 0.0, 0.0
+    if omega >= 1.0 - V:
+        return -(omega - 1.0) / (V * V), 0.0, 0.0
+    return 0.0, 2.0 * V, 0.0
+
+
+@numba.njit(cache=True)
 def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
-                 s_breaks, gl_x, gl_w, gh_x, gh_w):
-    """(A_z, A_w, B, C, M) of the module docstring; ``z_weights`` include q(z, +1) phi(z) / f (the label y = +1;
-    y = -1 by mirror symmetry)."""
+                 s_breaks, gl_x, gl_w, gh_x, gh_w, want_jac=False):
+    """((A_z, A_w, B, C, M), their derivatives [5, 4] in (c_z, c_w, sigma, V) if ``want_jac`` else zeros) of the
+    module docstring; ``z_weights`` include q(z, +1) phi(z) / f (the label y = +1; y = -1 by mirror symmetry).
+
+    The derivatives by Stein's identity: the measure of (z, w, xi, y) does not depend on the order parameters,
+    which enter through omega = c_z z + c_w w + sigma xi alone, so d/dc E[G(omega) m] = E[G'(omega) m (z, w, xi)]
+    (:func:`omega_derivatives`; E[xi ... | s] = (s E[...] - c_w E[w ...]) / sigma) and d/dV E[G m] = E[dG/dV m]
+    (:func:`v_derivatives`); the hinge's box 1 - h' on [1 - V, 1) adds the density at its two ends."""
     out = np.zeros(N_MOMENTS)
+    jac = np.zeros((N_MOMENTS, 4))
     rho = math.sqrt(cw * cw + sigma * sigma)
     if not (rho > 0.0 and sigma > 0.0 and V > 0.0 and math.isfinite(rho) and math.isfinite(V)):
         out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
-        return out
+        jac[:, :] = np.nan
+        return out, jac
     k = cw / (rho * rho)
     tau = sigma / rho
     lo = -S_RANGE * rho
@@ -189,23 +244,71 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
                 continue
             for q in range(gl_x.size):
                 u = mid + half * gl_x[q]
-                omega, jac, d1, dev2, soft = prox_point(loss, y, u, V)
+                omega, domega_du, d1, dev2, soft = prox_point(loss, y, u, V)
                 s = omega - a
-                dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * jac * gl_w[q] * half * wz
+                dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * domega_du * gl_w[q] * half * wz
                 if dens == 0.0:
                     continue
-                weight, first = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_w)
+                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
+                                                       gh_x, gh_w)
                 out[0] += dens * weight * d1 * z
                 out[1] += dens * first * d1
                 out[2] += dens * weight * dev2
                 out[3] += dens * weight * soft
                 out[4] += dens * weight
+                if want_jac:
+                    g0, g1, g2 = omega_derivatives(loss, omega, u, V)
+                    v0, v1, v2 = v_derivatives(loss, omega, u, V)
+                    xi_1 = (s * weight - cw * first) / sigma  # E[xi P], E[xi w P]
+                    xi_w = (s * first - cw * second) / sigma
+                    _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g2, v0, v1, v2)
+        if want_jac and loss == 0:  # the ends of the hinge's box 1 - h' = 1 on [1 - V, 1)
+            for end, sign in ((1.0 - V, 1.0), (1.0, -1.0)):
+                s = end - a
+                dens = sign * _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * wz
+                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
+                                                       gh_x, gh_w)
+                jac[3, 0] += dens * weight * z
+                jac[3, 1] += dens * first
+                jac[3, 2] += dens * (s * weight - cw * first) / sigma
+                if sign > 0.0:  # the lower end moves down as V grows
+                    jac[3, 3] += dens * weight
     out *= 2.0  # the y = -1 half
-    return out
+    jac *= 2.0
+    return out, jac
+
+
+@numba.njit(cache=True)
+def _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g2, v0, v1, v2):
+    """One inner node's share of the derivatives (rows A_z, A_w, B, C, M; columns c_z, c_w, sigma, V)."""
+    jac[0, 0] += dens * g0 * z * z * weight
+    jac[0, 1] += dens * g0 * z * first
+    jac[0, 2] += dens * g0 * z * xi_1
+    jac[0, 3] += dens * v0 * z * weight
+    jac[1, 0] += dens * g0 * z * first
+    jac[1, 1] += dens * g0 * second
+    jac[1, 2] += dens * g0 * xi_w
+    jac[1, 3] += dens * v0 * first
+    jac[2, 0] += dens * g1 * z * weight
+    jac[2, 1] += dens * g1 * first
+    jac[2, 2] += dens * g1 * xi_1
+    jac[2, 3] += dens * v1 * weight
+    jac[3, 0] += dens * g2 * z * weight
+    jac[3, 1] += dens * g2 * first
+    jac[3, 2] += dens * g2 * xi_1
+    jac[3, 3] += dens * v2 * weight
 
 
 def moments(loss: int, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
             chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray) -> np.ndarray:
-    """:func:`kept_moments` with the module's inner rules (theta in radians)."""
+    """The moments of :func:`kept_moments` with the module's inner rules (theta in radians)."""
     return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
-                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)
+                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)[0]
+
+
+def moments_and_jacobian(loss: int, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
+                         chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """The moments and their derivatives [5, 4] in (c_z, c_w, sigma, V) (:func:`kept_moments`)."""
+    return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
+                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W, True)

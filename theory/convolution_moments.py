@@ -29,36 +29,13 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, prox_point
+from theory.convex_moments import LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, prox_point, v_derivatives
 from theory.learners import logistic_prox_scalar as _logistic_prox
 from theory.learners import sigmoid_scalar as _sigmoid
 
 GRID_WIDTH = 1.5  # widest grid panel, in units of sigma (1.0 and 1.5 agree to 1e-13; 2.0 loses to 2e-11)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-@numba.njit(cache=True)
-def _v_derivatives(loss, omega, u, V):
-    """d/dV at fixed omega of (loss'(h), (omega - h)^2, 1 - dh/domega) for y = +1, h = prox_{V loss}(omega) (u = h
-    for the logistic loss, omega otherwise). With dh/dV = -loss'(h) / (1 + V loss''(h)): d loss' = loss'' dh/dV,
-    d (omega - h)^2 = -2 (omega - h) dh/dV, d (1 - h') = (loss'' + V loss''' dh/dV) / (1 + V loss'')^2. The hinge's
-    kink at omega = 1 - V moves with V: :func:`grid_moments` adds that boundary term to C."""
-    if loss == 1:
-        s = _sigmoid(-u)
-        d2 = s * (1.0 - s)
-        d3 = -d2 * (1.0 - 2.0 * s)
-        dh = s / (1.0 + V * d2)
-        return d2 * dh, -2.0 * (omega - u) * dh, (d2 + V * d3 * dh) / (1.0 + V * d2) ** 2
-    if loss == 2:
-        dh = (1.0 - omega) / (1.0 + V) ** 2
-        h = (omega + V) / (1.0 + V)
-        return dh, -2.0 * (omega - h) * dh, 1.0 / (1.0 + V) ** 2
-    if omega >= 1.0:
-        return 0.0, 0.0, 0.0
-    if omega >= 1.0 - V:
-        return -(omega - 1.0) / (V * V), 0.0, 0.0
-    return 0.0, 2.0 * V, 0.0
 
 
 @numba.njit(cache=True)
@@ -104,7 +81,7 @@ def _grid(loss, V, lo, hi, width, gl_x, gl_w):
                 values[n, 0] = d1
                 values[n, 1] = dev2
                 values[n, 2] = soft
-                values[n, 3], values[n, 4], values[n, 5] = _v_derivatives(loss, om, node, V)
+                values[n, 3], values[n, 4], values[n, 5] = v_derivatives(loss, om, node, V)
                 n += 1
         u_prev = u
     return omega[:n], weight[:n], values[:n]
@@ -115,8 +92,8 @@ def grid_moments(loss, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
     """((A_z, A_w = 0, B, C, M), their derivatives [5, 3] in (c_z, sigma, V)) at theta = 0 (module docstring);
     ``w_plus`` = W(z_k) x the outer weight. With g_kj = u_j exp(-x^2 / 2), x = (omega_j - c_z z_k) / sigma, and
     the prefactor 2 W_k / (sqrt(2 pi) sigma): d/dc_z multiplies g by x z_k / sigma, d/dsigma the whole term by
-    (x^2 - 1) / sigma, d/dV acts on F (:func:`_v_derivatives`) plus, for the hinge, the kink at omega = 1 - V
-    (C gains the Gaussian's value there)."""
+    (x^2 - 1) / sigma, d/dV acts on F (:func:`theory.convex_moments.v_derivatives`) plus, for the hinge, the kink
+    at omega = 1 - V (C gains the Gaussian's value there)."""
     out = np.zeros(N_MOMENTS)
     jac = np.zeros((N_MOMENTS, 3))
     if not (sigma > 0.0 and V > 0.0 and math.isfinite(sigma) and math.isfinite(V) and math.isfinite(cz)):

@@ -1,0 +1,161 @@
+"""Beyond the paper: pruning when labels are noisy (flipped in the pool before any selection).
+
+The student is logistic regression with ridge 0.01 unless a panel says otherwise; eps is the error against
+the clean teacher. Frontiers are lower envelopes over the drawn keep fractions F_GRID and the rules of a
+family ("hard/easy": keep hard or keep easy; "agree": agree-hard or agree-easy, which first drop the
+examples whose label the probe contradicts), like the paper's Fig. 1 frontier over its ten fractions.
+
+A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (hard/easy solid, agree dashed),
+   the unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference.
+B  the same at theta = 10 degrees (eta = 0 and 0.2).
+C  theta = 0, eta = 0.2: the hard/easy frontier of each learner with its best ridge of RIDGES at every point
+   (hinge, logistic, square), and of the max-margin student on clean labels (it does not exist on noisy ones:
+   the kept data stop being separable).
+D  the pool size alpha_tot above which keeping the hard examples beats keeping the easy ones, at fixed f, vs
+   eta (theta = 0): label noise moves the crossover to larger pools.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import optimize
+
+from figures.common import X_LABEL, cached, plain_log_ticks, save
+from theory import Params, solve_saddle
+
+NAME = "label_noise"
+LEARNER = "logistic:0.01"
+RIDGES = (0.003, 0.03, 0.3)
+FAMILIES = {"hard/easy": ("hard", "easy"), "agree": ("agree-hard", "agree-easy")}
+CROSSOVER_FRACTIONS = (0.1, 0.2, 0.5)
+
+
+def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
+    """(alpha_prune values, keep fractions, flip probabilities at theta = 0, at theta = 10)."""
+    if quick:
+        return np.array([2.0, 16.0]), np.array([1.0, 0.2, 0.05]), (0.0, 0.2), (0.2,)
+    return np.geomspace(2.0, 128.0, 7), np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]), (0.0, 0.05, 0.2), (0.0, 0.2)
+
+
+def _labels(eta: float) -> str:
+    return "clean" if eta == 0.0 else f"flip:{eta:g}"
+
+
+def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float, learner: str, labels: str
+              ) -> np.ndarray:
+    """eps[f, alpha] for one rule, each f's curve warm-started along alpha; NaN where a point did not converge."""
+    out = np.full((fractions.size, alphas.size), np.nan)
+    for i, f in enumerate(fractions):
+        if f == 1.0 and rule != "hard":
+            continue  # f = 1 keeps everything: the same point for every rule (the label-aware rules cannot)
+        x0 = None
+        for j, a in enumerate(alphas):
+            res = solve_saddle(Params(float(a), float(f), rule, theta, learner=learner, labels=labels), x0=x0)
+            if res.success:
+                out[i, j] = res.eps
+                x0 = res.q
+    return out
+
+
+def _frontier(alphas, fractions, family, theta, learner, labels) -> np.ndarray:
+    """The lower envelope over the f grid and the family's rules (f = 1, unpruned, included)."""
+    grids = [_eps_grid(alphas, fractions, rule, theta, learner, labels) for rule in family]
+    if "agree-hard" in family:  # f = 1 means no selection at all: the unpruned point
+        grids.append(_eps_grid(alphas, np.array([1.0]), "hard", theta, learner, labels))
+    return np.nanmin(np.vstack(grids), axis=0)
+
+
+def _unpruned(alphas, learner, labels) -> np.ndarray:
+    return _eps_grid(alphas, np.array([1.0]), "hard", 0.0, learner, labels)[0]
+
+
+def _crossover(f: float, learner: str, labels: str) -> float:
+    """alpha_tot where eps_hard = eps_easy at keep fraction f (theta = 0): the first sign change of a geometric
+    scan of alpha_tot in [0.5, 500] refined by brentq (xtol 1e-8); NaN if there is none."""
+    def gap(total: float) -> float:
+        hard, easy = (solve_saddle(Params(f * total, f, k, learner=learner, labels=labels)).eps
+                      for k in ("hard", "easy"))
+        return hard - easy
+
+    scan = np.geomspace(0.5, 500.0, 16)
+    values = [gap(t) for t in scan]
+    for lo, hi, g_lo, g_hi in zip(scan[:-1], scan[1:], values[:-1], values[1:]):
+        if g_lo > 0.0 >= g_hi:
+            return optimize.brentq(gap, lo, hi, xtol=1e-8)
+    return float("nan")
+
+
+def compute(quick: bool, data_dir: Path) -> dict:
+    alphas, fractions, etas0, etas10 = _grids(quick)
+
+    def theory():
+        out = {"alphas": alphas, "fractions": fractions, "etas0": np.array(etas0), "etas10": np.array(etas10),
+               "ridges": np.array(RIDGES), "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
+        for theta, etas in ((0.0, etas0), (10.0, etas10)):
+            out[f"mm_clean_{theta:g}"] = _frontier(alphas, fractions, ("hard", "easy"), theta, "max-margin", "clean")
+            for eta in etas:
+                for fam, rules in FAMILIES.items():
+                    if fam == "agree" and eta == 0.0 and theta == 0.0:
+                        continue  # = hard/easy exactly (tests/test_convex.py)
+                    key = f"front_{theta:g}_{eta:g}_{fam}"
+                    out[key] = _frontier(alphas, fractions, rules, theta, LEARNER, _labels(eta))
+        for eta in sorted(set(etas0) | set(etas10)):
+            out[f"unpruned_{eta:g}"] = _unpruned(alphas, LEARNER, _labels(eta))
+        eta = max(etas0)
+        for kind in ("hinge", "logistic", "square"):
+            fronts = [_frontier(alphas, fractions, ("hard", "easy"), 0.0, f"{kind}:{lam:g}", _labels(eta))
+                      for lam in RIDGES]
+            out[f"best_ridge_{kind}"] = np.nanmin(np.vstack(fronts), axis=0)
+            out[f"ridge_opt_{kind}"] = np.array(RIDGES)[np.nanargmin(np.vstack(fronts), axis=0)]
+        out["crossover"] = np.array([[_crossover(f, LEARNER, _labels(e)) for f in CROSSOVER_FRACTIONS]
+                                     for e in etas0])
+        return out
+
+    return cached(NAME, quick, theory, data_dir)
+
+
+def plot(data: dict, out: Path) -> list[Path]:
+    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.4))
+    a = data["alphas"]
+    for ax, theta, etas, letter in ((axes[0, 0], 0.0, data["etas0"], "A"), (axes[0, 1], 10.0, data["etas10"], "B")):
+        ax.plot(a, 100 * data[f"mm_clean_{theta:g}"], "-", color="0.6", lw=3, alpha=0.6,
+                label="max-margin, clean labels (hard/easy)")
+        for i, eta in enumerate(etas):
+            color = f"C{i}"
+            ax.plot(a, 100 * data[f"front_{theta:g}_{eta:g}_hard/easy"], "o-", ms=4, color=color,
+                    label=rf"$\eta$ = {eta:g}: keep hard/easy")
+            key = f"front_{theta:g}_{eta:g}_agree"
+            if key in data:
+                ax.plot(a, 100 * data[key], "s--", ms=4, color=color, label=rf"$\eta$ = {eta:g}: agree-hard/easy")
+            ax.plot(a, 100 * data[f"unpruned_{eta:g}"], ":", color=color, label=rf"$\eta$ = {eta:g}: no pruning")
+        ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
+               title=rf"{letter}  frontiers, {LEARNER}, $\theta$ = {theta:g}°")
+        plain_log_ticks(ax)
+        plain_log_ticks(ax, "x")
+        ax.legend(fontsize=7)
+    ax = axes[1, 0]
+    eta = float(np.max(data["etas0"]))
+    ax.plot(a, 100 * data["mm_clean_0"], "-", color="0.6", lw=3, alpha=0.6, label="max-margin, clean labels")
+    for i, kind in enumerate(("hinge", "logistic", "square")):
+        ridges = ", ".join(f"{r:g}" for r in data[f"ridge_opt_{kind}"])
+        ax.plot(a, 100 * data[f"best_ridge_{kind}"], "o-", ms=4, color=f"C{i}",
+                label=f"{kind}, best ridge of {{{', '.join(f'{r:g}' for r in data['ridges'])}}}: {ridges}")
+    ax.plot(a, 100 * data[f"unpruned_{eta:g}"], "k:", label=f"{LEARNER}, no pruning")
+    ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
+           title=rf"C  learners, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")
+    plain_log_ticks(ax)
+    plain_log_ticks(ax, "x")
+    ax.legend(fontsize=7)
+    ax = axes[1, 1]
+    for i, f in enumerate(data["crossover_fractions"]):
+        ax.plot(data["etas0"], data["crossover"][:, i], "o-", label=f"f = {f:g}")
+    ax.set(yscale="log", xlabel=r"flip probability $\eta$",
+           ylabel=r"pool $\alpha_{tot}$ above which keep hard beats keep easy",
+           title=rf"D  the easy/hard crossover, {LEARNER}, $\theta$ = 0")
+    plain_log_ticks(ax)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save(fig, out, NAME)
