@@ -24,6 +24,7 @@ from simulations.probes import parse_probe, sample_with_probe
 from simulations.student import fit_max_margin, fit_max_margin_batch
 from theory.model import Params
 from theory.records import Record
+from theory.separability import max_margin_refusal
 
 BACKENDS = ("numba", "jax")
 
@@ -77,11 +78,10 @@ class SeedValue(NamedTuple):
 
 
 def check_learner(params: Params) -> None:
-    """The max-margin student needs separable data: refuse it on noisy labels (``ValueError``, one line)."""
+    """The max-margin student needs separable data: refuse it on noisy labels (``ValueError``, one line that gives
+    the separability line of :func:`theory.separability.separability_threshold`)."""
     if params.learner == "max-margin" and params.labels != "clean":
-        raise ValueError(f"the max-margin student needs separable data, and labels {params.labels} are not: use a "
-                         f"soft margin, e.g. --learner hinge:0.001 (hinge:L is the max-margin student below a "
-                         f"threshold in L whenever the data are separable)")
+        raise ValueError(max_margin_refusal(params))
 
 
 def _check_backend(backend: str) -> str:

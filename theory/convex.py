@@ -156,9 +156,8 @@ class ConvexProblem:
         return kept_pieces(self.rule.windows(self.f), self.f, keep_right)
 
     # ---- quadrature --------------------------------------------------------------------------------
-    def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
-        """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; :mod:`theory.convex_moments` integrates
-        y = -1 as its mirror image): Gauss-Legendre panels broken at
+    def outer_nodes(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
+        """Outer nodes z and weights phi(z) dz / f (the acceptance not yet applied): Gauss-Legendre panels broken at
         the rule's edges, at 0 (the label boundary), at the student's loss features mapped to z, around
         tan(theta), at most MAX_PANEL wide (CORE_PANEL weighted-rule length scales for |z| < 6, N_CORE nodes)."""
         zm = self.z_max
@@ -192,11 +191,20 @@ class ConvexProblem:
         z, w = np.concatenate(z), np.concatenate(w)
         order = np.argsort(z, kind="stable")
         z, w = z[order], w[order]
-        density = w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
+        return z, w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
+
+    def acceptance(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(q(z, +1), q(z, -1)): the rule's acceptance for either label (the same for rules that see z alone)."""
         if self.label_aware:
-            q_plus, _ = self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
-            return z, density * q_plus
-        return z, density * self.rule.acceptance(z, self.f)
+            return self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
+        q = self.rule.acceptance(z, self.f)
+        return q, q
+
+    def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
+        """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; :mod:`theory.convex_moments` integrates
+        y = -1 as its mirror image) on the panels of :meth:`outer_nodes`."""
+        z, density = self.outer_nodes(cz, cw, sigma, V)
+        return z, density * self.acceptance(z)[0]
 
     def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         """(A_z, A_w, B, C, M) at the given order parameters."""

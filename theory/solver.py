@@ -204,8 +204,9 @@ def solve_saddle(
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
     if not params.is_max_margin_clean:
         if params.learner == "max-margin":
-            raise ValueError(f"the max-margin theory needs clean labels (noisy labels may not be separable), got "
-                             f"labels {params.labels}; use a soft margin, e.g. --learner hinge:0.001")
+            from theory.separability import max_margin_refusal
+
+            raise ValueError(max_margin_refusal(params))
         from theory.convex import solve_convex
 
         return solve_convex(params, x0=x0, tol=tol)

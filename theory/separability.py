@@ -1,0 +1,150 @@
+r"""Where the kept data stop being linearly separable: the max-margin student exists only below that line.
+
+With noisy labels the kept examples need not be separable; the max-margin student (the hard-margin SVM) then does
+not exist. Gordon's comparison (as in Gardner's capacity, and Candes & Sur's phase transition for the logistic
+MLE) gives the line: write a weight vector as an in-plane part c (along the probe J_p and e_w) plus an orthogonal
+part of norm sigma; the orthogonal fields of the kept examples are N(0, sigma^2) and independent of everything the
+rule saw, so margins y (c . v + sigma xi) >= kappa are feasible for n = alpha_prune N examples iff
+alpha_prune E[((kappa - y c . v) / sigma - xi)_+^2] <= 1 for some c, sigma. The margin scale is free
+(kappa / sigma -> 0): the kept data are separable iff
+
+    alpha_prune < alpha_sep = 1 / min_c h(c),   h(c) = E[(xi - y c . v)_+^2],
+
+the expectation over the kept (z, w, y) (v = (z, w)) and xi ~ N(0, 1) (``docs/theory.md``, section 8). h is
+convex and smooth; h(0) = 1/2 (Cover's capacity 2 of random labels); with clean labels h -> 0 along the teacher
+(always separable, alpha_sep = inf).
+
+**Quadrature.** E over xi in closed form, E[(m - xi)_+^2] = (m^2 + 1) Phi(m) + m phi(m), m = -y c . v. Over z:
+the panels of :meth:`theory.convex.ConvexProblem.z_quadrature` (the rule's edges, 0; Gauss-Legendre, 10 nodes).
+Over w (theta > 0): Gauss-Legendre panels of width <= 1 on [-9, 9], broken at the label step w = -z cot theta of
+the sign channels. The minimum: BFGS (analytic gradient E[-2 y (m - xi)_+ v], ``gtol`` 1e-12) from c = 0 (one
+dimension at theta = 0, where c_w = 0 by symmetry); the gradient norm at the end is reported and checked.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import optimize, special
+
+from theory.labels import LabelChannel
+from theory.records import Record
+
+W_RANGE = 9.0
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
+GRADIENT_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Separability(Record):
+    """The separability line at one point: alpha_sep (inf when the kept data are always separable), the minimum
+    h_min of h(c) and its minimiser (c_z, c_w), the gradient norm there."""
+
+    keep_fraction: float
+    keep: str
+    probe_angle_deg: float
+    labels: str
+    alpha_sep: float
+    h_min: float
+    c_z: float
+    c_w: float
+    gradient: float
+
+    RECORD_FIELDS = ("keep_fraction", "keep", "probe_angle_deg", "labels", "alpha_sep", "h_min", "c_z", "c_w",
+                     "gradient")
+
+
+def _w_nodes(z: np.ndarray, theta: float, channel: LabelChannel) -> tuple[np.ndarray, np.ndarray]:
+    """w nodes and weights phi(w) dw [n_z, n_w] on [-W_RANGE, W_RANGE], broken at w = -z cot(theta) for the sign
+    channels (a fixed grid for the logit channel, whose label probability is smooth)."""
+    n_panels = int(2 * W_RANGE)
+    edges = np.linspace(-W_RANGE, W_RANGE, n_panels + 1)
+    edges = np.broadcast_to(edges, (z.size, edges.size))
+    if channel.kind != "logit":
+        step = np.clip(-z / math.tan(theta), -W_RANGE, W_RANGE)[:, None]
+        edges = np.sort(np.concatenate([edges, step], axis=1), axis=1)
+    lo, hi = edges[:, :-1, None], edges[:, 1:, None]
+    w = (0.5 * (lo + hi) + 0.5 * (hi - lo) * _GL_X).reshape(z.size, -1)
+    weight = (0.5 * (hi - lo) * _GL_W).reshape(z.size, -1) * np.exp(-0.5 * w * w) / math.sqrt(2.0 * math.pi)
+    return w, weight
+
+
+class _KeptMeasure:
+    """The kept examples as quadrature nodes (z, w, y) with weights summing to 1."""
+
+    def __init__(self, params) -> None:
+        from theory.convex import ConvexProblem
+
+        channel = LabelChannel.parse(params.labels)
+        theta = params.probe_angle
+        problem = ConvexProblem(replace(params, learner="square:1"))  # its outer z quadrature (no loss features:
+        z, density = problem.outer_nodes(0.0, 0.0, 1.0, 1.0)  # c_z = 0)
+        q_plus, q_minus = problem.acceptance(z)
+        per_label = {1.0: density * q_plus, -1.0: density * q_minus}
+        if theta == 0.0:
+            w, ww = np.zeros((z.size, 1)), np.ones((z.size, 1))
+        else:
+            w, ww = _w_nodes(z, theta, channel)
+        t = math.cos(theta) * z[:, None] + math.sin(theta) * w
+        p_plus = channel.prob_plus(t)
+        zs, ws, ys, weights = [], [], [], []
+        for y, wz in per_label.items():
+            p = p_plus if y > 0 else 1.0 - p_plus
+            weight = wz[:, None] * ww * p
+            keep = weight > 0.0
+            zs.append(np.broadcast_to(z[:, None], w.shape)[keep])
+            ws.append(w[keep])
+            ys.append(np.full(int(keep.sum()), y))
+            weights.append(weight[keep])
+        self.z, self.w, self.y, self.weight = map(np.concatenate, (zs, ws, ys, weights))
+        self.mass = float(self.weight.sum())
+
+    def h(self, c: np.ndarray) -> tuple[float, np.ndarray]:
+        """h(c) = E[(xi - y c . v)_+^2] and its gradient."""
+        cz, cw = (float(c[0]), float(c[1])) if c.size == 2 else (float(c[0]), 0.0)
+        m = -self.y * (cz * self.z + cw * self.w)
+        cdf, pdf = special.ndtr(m), np.exp(-0.5 * m * m) / math.sqrt(2.0 * math.pi)
+        value = float(np.sum(self.weight * ((m * m + 1.0) * cdf + m * pdf)))
+        dm = 2.0 * (m * cdf + pdf)  # d/dm of (m^2 + 1) Phi(m) + m phi(m)
+        grad = np.array([np.sum(self.weight * dm * -self.y * self.z), np.sum(self.weight * dm * -self.y * self.w)])
+        return value, grad[:c.size]
+
+
+def separability_threshold(params) -> Separability:
+    """alpha_sep of the module docstring at ``params`` (its rule, keep fraction, probe angle and label channel;
+    alpha_prune and the learner are not used). Raises ``ValueError`` if the minimisation does not converge."""
+    channel = LabelChannel.parse(params.labels)
+    fields = dict(keep_fraction=params.keep_fraction, keep=str(params.keep), probe_angle_deg=params.probe_angle_deg,
+                  labels=str(params.labels))
+    if channel.is_clean or params.rule.kind in ("agree-hard", "agree-easy"):
+        # clean labels: the teacher separates; agree-hard/easy keep only labels y = sign(z): the probe separates
+        return Separability(**fields, alpha_sep=math.inf, h_min=0.0, c_z=math.inf, c_w=0.0, gradient=0.0)
+    measure = _KeptMeasure(params)
+    if abs(measure.mass - 1.0) > 1e-9:
+        raise ValueError(f"separability at {params}: the kept measure's quadrature has mass {measure.mass:.12g}")
+    dim = 1 if params.probe_angle == 0.0 else 2
+    sol = optimize.minimize(measure.h, np.zeros(dim), jac=True, method="BFGS", options={"gtol": 1e-12})
+    value, grad = measure.h(sol.x)
+    gnorm = float(np.max(np.abs(grad)))
+    if not (math.isfinite(value) and value > 0.0 and gnorm < GRADIENT_TOL):
+        raise ValueError(f"separability at {params}: the minimisation of h stopped at gradient {gnorm:.1e} "
+                         f"(h = {value:.6g}; {sol.message})")
+    c = np.append(sol.x, 0.0)
+    return Separability(**fields, alpha_sep=1.0 / value, h_min=value, c_z=float(c[0]), c_w=float(c[1]),
+                        gradient=gnorm)
+
+
+def max_margin_refusal(params) -> str:
+    """The one-line message for a max-margin student asked for on noisy labels, with the separability line."""
+    where = f"keep {params.keep}, f = {params.keep_fraction:g}, theta = {params.probe_angle_deg:g}"
+    try:
+        line = separability_threshold(params).alpha_sep
+        sep = (f"the kept data ({where}) are separable only for alpha_prune < {line:.6g} (theory.separability)"
+               if math.isfinite(line) else f"the kept data ({where}) are always separable")
+    except ValueError as err:
+        sep = f"the separability line could not be computed ({err})"
+    return (f"the max-margin student with labels {params.labels}: {sep}; the max-margin theory and simulation "
+            f"cover clean labels only: use a soft margin, e.g. --learner hinge:0.001 (hinge:L is the max-margin "
+            f"student below a threshold in L wherever the data are separable)")
