@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from theory.convex_moments import moments, moments_and_jacobian
+from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, moments, moments_and_jacobian
 from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.labels import LabelChannel
 from theory.learners import Learner
@@ -102,6 +102,11 @@ class ConvexResult(Record):
         return self.x
 
 
+def _exp(v: float) -> float:
+    """e^v, inf beyond the double range (a root finder's excursion, which the moments then reject as NaN)."""
+    return math.exp(v) if v < 709.0 else math.inf
+
+
 def student_error(cz: float, cw: float, sigma: float, theta: float) -> float:
     """eps = angle(u, T) / pi for u = c_z J_p + c_w e_w + u_perp, T = cos(theta) J_p + sin(theta) e_w."""
     par = cz * math.cos(theta) + cw * math.sin(theta)
@@ -166,12 +171,16 @@ class ConvexProblem:
             tt = math.tan(self.theta)
             breaks += [s * tt * m for s in (-1.0, 1.0) for m in (0.25, 0.5, 1.0, 2.0, 4.0)]
         rho = math.hypot(cw, sigma)
-        if abs(cz) > 0.0:
-            features = {0: (1.0, 1.0 - V), 1: (0.0,), 2: (1.0,)}[self.learner.code]
-            for feat in features:
-                for sgn in (-1.0, 1.0):
-                    for j in (-3.0, -1.0, 0.0, 1.0, 3.0):
-                        breaks.append((sgn * feat + j * rho) / cz)
+        if abs(cz) > 0.0:  # the inner integral (label y = +1), a function of c_z z, varies on the scale rho
+            # around the loss's kinks (hinge, square: Gaussian-tail offsets around each) and on the logistic loss's
+            # own scale (h ~ 1: its curvature and exponential tails, at omega(h_k) for the inner breaks h_k)
+            offsets = GAUSS_BREAKS * rho
+            if self.learner.code == 1:
+                breaks += [(g - V / (1.0 + math.exp(g))) / cz for g in LOGISTIC_BREAKS]
+                breaks += list(offsets / cz)
+            else:
+                kinks = (1.0, 1.0 - V) if self.learner.code == 0 else (1.0,)
+                breaks += [(k + o) / cz for k in kinks for o in offsets]
         b = np.unique(np.clip(np.array(breaks), -zm, zm))
         # subdivide wide panels (finer where a weighted rule varies, |z| < 6) into k equal parts each
         lo, hi = b[:-1], b[1:]
@@ -229,7 +238,7 @@ class ConvexProblem:
     def unpack(self, x: np.ndarray) -> tuple[float, float, float, float]:
         cz = float(x[0])
         cw = float(x[1]) if self.n_c == 2 else 0.0
-        return cz, cw, math.exp(float(x[-2])), math.exp(float(x[-1]))
+        return cz, cw, _exp(float(x[-2])), _exp(float(x[-1]))
 
     def pack(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         c = [cz, cw] if self.n_c == 2 else [cz]

@@ -51,7 +51,9 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)
 _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
-LOGISTIC_BREAKS = (-12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0)
+# where the logistic curvature varies (|h| <= 5) and its exponential tails e^-|h| (panels <= 6 wide out to e^-36)
+LOGISTIC_BREAKS = (-36.0, -30.0, -24.0, -18.0, -12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0, 18.0, 24.0,
+                   30.0, 36.0)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -98,6 +100,13 @@ def _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param, gh_x, gh_
         first += gh_w[i] * p * w
         second += gh_w[i] * p * w * w
     return weight, first, second
+
+
+@numba.njit(cache=True)
+def in_domain(cz, cw, sigma, V):
+    """Order parameters the quadratures accept: sigma and V in [1e-150, 1e150], |c| below 1e150 (a root finder's
+    excursions beyond return NaN moments, which the solver rejects, instead of dividing by an underflowed zero)."""
+    return (1e-150 <= sigma <= 1e150 and 1e-150 <= V <= 1e150 and abs(cz) <= 1e150 and abs(cw) <= 1e150)
 
 
 @numba.njit(cache=True)
@@ -192,7 +201,7 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
     out = np.zeros(N_MOMENTS)
     jac = np.zeros((N_MOMENTS, 4))
     rho = math.sqrt(cw * cw + sigma * sigma)
-    if not (rho > 0.0 and sigma > 0.0 and V > 0.0 and math.isfinite(rho) and math.isfinite(V)):
+    if not in_domain(cz, cw, sigma, V):
         out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
         jac[:, :] = np.nan
         return out, jac

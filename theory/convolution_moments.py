@@ -29,7 +29,7 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, prox_point, v_derivatives
+from theory.convex_moments import LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, prox_point, v_derivatives
 from theory.learners import logistic_prox_scalar as _logistic_prox
 from theory.learners import sigmoid_scalar as _sigmoid
 
@@ -96,7 +96,7 @@ def grid_moments(loss, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
     at omega = 1 - V (C gains the Gaussian's value there)."""
     out = np.zeros(N_MOMENTS)
     jac = np.zeros((N_MOMENTS, 3))
-    if not (sigma > 0.0 and V > 0.0 and math.isfinite(sigma) and math.isfinite(V) and math.isfinite(cz)):
+    if not in_domain(cz, 0.0, sigma, V):
         out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
         jac[:, :] = np.nan
         return out, jac

@@ -34,7 +34,7 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, prox_point
+from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, prox_point
 from theory.learners import logistic_prox_scalar as _logistic_prox
 from theory.learners import sigmoid_scalar as _sigmoid
 
@@ -112,7 +112,7 @@ def _insert_sorted(buf, n, x, lo, hi):
 def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, gl_w):
     """(A_z, A_w = 0, B, C, M) at theta = 0 for kept pieces [lo, hi, v, w_plus, w_minus] (module docstring)."""
     out = np.zeros(N_MOMENTS)
-    if not (sigma > 0.0 and V > 0.0 and math.isfinite(sigma) and math.isfinite(V) and math.isfinite(cz)):
+    if not in_domain(cz, 0.0, sigma, V):
         out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
         return out
     n_p = pieces.shape[0]
