@@ -1,27 +1,21 @@
-"""Regenerate the paper's perceptron figures: ``python -m figures [--out DIR] [--data DIR] [--quick]``.
+"""Regenerate the paper's perceptron figures: ``python -m figures [--out DIR] [--data DIR] [--quick] [--jobs J]``.
 
-Output and cache default to ``figures/out`` and ``figures/data`` under the current directory.
+Output and cache default to ``figures/out`` and ``figures/data`` under the current directory. The figures are
+independent (each caches its own files; Monte Carlo records go to a store of one atomically written file per
+point), so ``--jobs`` runs them in that many worker processes, the slowest first.
 """
 
 from __future__ import annotations
 
-import sys
-import time
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
-from figures import (
-    fig1_perfect_probe,
-    fig2_noisy_probe,
-    laws_collapse,
-    paper_fig1,
-    paper_information,
-    paper_noisy_probe,
-    selection_rules,
-)
 from figures.common import DATA_DIR
+from figures.registry import FIGURES, SLOWEST_FIRST, make_figure
 from pruning_cli import ArgumentParser, format_records, run_cli, writable_directory
 
-FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, selection_rules, fig1_perfect_probe,
-           fig2_noisy_probe)
+__all__ = ["FIGURES", "main"]
 
 
 def _main(argv) -> int:
@@ -29,23 +23,28 @@ def _main(argv) -> int:
                        description="Regenerate the perceptron figures (PNG + PDF): theory curves and Monte Carlo "
                        "points, cached in the --data directory so that a second run only redraws. Prints one "
                        "record per figure (its files and the seconds it took).",
-                       examples=("python -m figures", "python -m figures --quick --out /tmp/figs --format json"))
+                       examples=("python -m figures", "python -m figures --quick --out /tmp/figs --format json",
+                                 "python -m figures --jobs 1"))
     p.add_argument("--out", default="figures/out", help="output directory for the PNG and PDF files")
     p.add_argument("--quick", action="store_true", help="small grids, few seeds, N = 100 (about a minute)")
     p.add_argument("--data", default=str(DATA_DIR), help="cache directory (theory .npz and the MC store)")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="figures computed at once, each in its own process (default: 2, or 1 on one core)")
     p.add_format()
     args = p.parse_args(argv)
+    if args.jobs < 1:
+        p.error(f"--jobs must be >= 1, got {args.jobs}")
     out = writable_directory(args.out, "figures")
     data_dir = writable_directory(args.data, "figure cache")
-    records = []
-    for module in FIGURES:
-        t0 = time.perf_counter()
-        data = module.compute(args.quick, data_dir)
-        paths = module.plot(data, out)
-        seconds = time.perf_counter() - t0
-        print(f"{module.NAME}: {', '.join(str(x) for x in paths)} ({seconds:.1f} s)", file=sys.stderr)
-        records.append({"figure": module.NAME, "files": " ".join(str(x) for x in paths), "seconds": round(seconds, 2)})
-    print(format_records(records, args.format))
+    names = [n for n in SLOWEST_FIRST if any(m.NAME == n for m in FIGURES)]
+    names += [m.NAME for m in FIGURES if m.NAME not in names]
+    if args.jobs == 1:
+        done = {n: make_figure(n, args.quick, data_dir, out) for n in names}
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+            futures = {n: pool.submit(make_figure, n, args.quick, data_dir, out) for n in names}
+            done = {n: f.result() for n, f in futures.items()}
+    print(format_records([done[m.NAME] for m in FIGURES], args.format))
     return 0
 
 

@@ -6,13 +6,14 @@ family ("hard/easy": keep hard or keep easy; "agree": agree-hard or agree-easy, 
 examples whose label the probe contradicts), like the paper's Fig. 1 frontier over its ten fractions.
 
 A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (hard/easy solid, agree dashed),
-   the unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference.
+   the unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference; Monte Carlo
+   (N = 200, 10 seeds) of keep hard at f = 0.2, eta = 0.2 with the theory at those points.
 B  the same at theta = 10 degrees (eta = 0 and 0.2).
-C  theta = 0, eta = 0.2: the hard/easy frontier of each learner with its best ridge of RIDGES at every point
-   (hinge, logistic, square), and of the max-margin student on clean labels (it does not exist on noisy ones:
-   the kept data stop being separable).
+C  theta = 0, eta = 0.2: the hard/easy frontier of each learner at ridge RIDGE (hinge, logistic, square), and of
+   the max-margin student on clean labels (on noisy ones it exists only below the separability line of
+   theory.separability).
 D  the pool size alpha_tot above which keeping the hard examples beats keeping the easy ones, at fixed f, vs
-   eta (theta = 0): label noise moves the crossover to larger pools.
+   eta (theta = 0; theory.pool.easy_hard_crossover).
 """
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy import optimize
 
-from figures.common import X_LABEL, cached, plain_log_ticks, save
+from figures.common import X_LABEL, cached, plain_log_ticks, save, simulation_label
+from simulations import simulate
 from theory import Params, solve_saddle
+from theory.pool import easy_hard_crossover
 
 NAME = "label_noise"
 LEARNER = "logistic:0.01"
-RIDGES = (0.003, 0.03, 0.3)
+RIDGE = 0.01  # panel C: every learner at this ridge
 FAMILIES = {"hard/easy": ("hard", "easy"), "agree": ("agree-hard", "agree-easy")}
 CROSSOVER_FRACTIONS = (0.1, 0.2, 0.5)
 EASY_MIN_F = 0.1
+ETA_COLORS = {0.0: "C0", 0.05: "C2", 0.2: "C1"}
+MC_ALPHAS = (4.0, 16.0)  # the simulated points of panel A (keep hard at MC_FRACTION, the largest eta)
+MC_FRACTION = 0.2
 
 
 def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
@@ -79,49 +84,46 @@ def _unpruned(alphas, learner, labels) -> np.ndarray:
     return _eps_grid(alphas, np.array([1.0]), "hard", 0.0, learner, labels)[0]
 
 
-def _crossover(f: float, learner: str, labels: str) -> float:
-    """alpha_tot where eps_hard = eps_easy at keep fraction f (theta = 0): the first sign change of a geometric
-    scan of alpha_tot in [0.5, 500] refined by brentq (xtol 1e-8); NaN if there is none."""
-    def gap(total: float) -> float:
-        hard, easy = (solve_saddle(Params(f * total, f, k, learner=learner, labels=labels)).eps
-                      for k in ("hard", "easy"))
-        return hard - easy
-
-    scan = np.geomspace(0.5, 500.0, 16)
-    values = [gap(t) for t in scan]
-    for lo, hi, g_lo, g_hi in zip(scan[:-1], scan[1:], values[:-1], values[1:]):
-        if g_lo > 0.0 >= g_hi:
-            return optimize.brentq(gap, lo, hi, xtol=1e-8)
-    return float("nan")
-
-
 def compute(quick: bool, data_dir: Path) -> dict:
     alphas, fractions, etas0, etas10 = _grids(quick)
 
     def theory():
         out = {"alphas": alphas, "fractions": fractions, "etas0": np.array(etas0), "etas10": np.array(etas10),
-               "ridges": np.array(RIDGES), "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
+               "ridge": np.array(RIDGE), "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
         for theta, etas in ((0.0, etas0), (10.0, etas10)):
             out[f"mm_clean_{theta:g}"] = _frontier(alphas, fractions, ("hard", "easy"), theta, "max-margin", "clean")
             for eta in etas:
                 for fam, rules in FAMILIES.items():
-                    if fam == "agree" and eta == 0.0 and theta == 0.0:
-                        continue  # = hard/easy exactly (tests/test_convex.py)
+                    if fam == "agree" and eta == 0.0:
+                        continue  # theta = 0: = hard/easy exactly (tests/test_convex.py); 10 deg: see the claims
                     key = f"front_{theta:g}_{eta:g}_{fam}"
                     out[key] = _frontier(alphas, fractions, rules, theta, LEARNER, _labels(eta))
         for eta in sorted(set(etas0) | set(etas10)):
             out[f"unpruned_{eta:g}"] = _unpruned(alphas, LEARNER, _labels(eta))
-        eta = max(etas0)
         for kind in ("hinge", "logistic", "square"):
-            fronts = [_frontier(alphas, fractions, ("hard", "easy"), 0.0, f"{kind}:{lam:g}", _labels(eta))
-                      for lam in RIDGES]
-            out[f"best_ridge_{kind}"] = np.nanmin(np.vstack(fronts), axis=0)
-            out[f"ridge_opt_{kind}"] = np.array(RIDGES)[np.nanargmin(np.vstack(fronts), axis=0)]
-        out["crossover"] = np.array([[_crossover(f, LEARNER, _labels(e)) for f in CROSSOVER_FRACTIONS]
-                                     for e in etas0])
+            learner = f"{kind}:{RIDGE:g}"
+            out[f"learner_{kind}"] = (out[f"front_0_{max(etas0):g}_hard/easy"] if learner == LEARNER else
+                                      _frontier(alphas, fractions, ("hard", "easy"), 0.0, learner, _labels(max(etas0))))
+        out["crossover"] = np.array([[easy_hard_crossover(f, 0.0, (1.0, 300.0), LEARNER, _labels(e), n_scan=16)
+                                      for f in CROSSOVER_FRACTIONS] for e in etas0])
         return out
 
-    return cached(NAME, quick, theory, data_dir)
+    data = cached(NAME, quick, theory, data_dir)
+
+    def monte_carlo():
+        """Simulation of one curve of panel A: keep hard, f = MC_FRACTION, the noisiest channel, theta = 0."""
+        labels = _labels(max(etas0))
+        out = {"mc_alpha": np.array(MC_ALPHAS), "mc_eps_mean": [], "mc_eps_sem": [], "mc_eps_theory": []}
+        for a in MC_ALPHAS:
+            params = Params(a, MC_FRACTION, "hard", learner=LEARNER, labels=labels)
+            res = simulate(params, n=100 if quick else 200, seeds=3 if quick else 10, seed=11)
+            out["mc_eps_mean"].append(res.eps_mean)
+            out["mc_eps_sem"].append(res.eps_sem)
+            out["mc_eps_theory"].append(solve_saddle(params).eps)
+            out["mc_n"] = np.array(res.n)
+        return out
+
+    return {**data, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}
 
 
 def plot(data: dict, out: Path) -> list[Path]:
@@ -130,14 +132,19 @@ def plot(data: dict, out: Path) -> list[Path]:
     for ax, theta, etas, letter in ((axes[0, 0], 0.0, data["etas0"], "A"), (axes[0, 1], 10.0, data["etas10"], "B")):
         ax.plot(a, 100 * data[f"mm_clean_{theta:g}"], "-", color="0.6", lw=3, alpha=0.6,
                 label="max-margin, clean labels (hard/easy)")
-        for i, eta in enumerate(etas):
-            color = f"C{i}"
+        for eta in etas:
+            color = ETA_COLORS.get(float(eta), "k")
             ax.plot(a, 100 * data[f"front_{theta:g}_{eta:g}_hard/easy"], "o-", ms=4, color=color,
                     label=rf"$\eta$ = {eta:g}: keep hard/easy")
             key = f"front_{theta:g}_{eta:g}_agree"
             if key in data:
                 ax.plot(a, 100 * data[key], "s--", ms=4, color=color, label=rf"$\eta$ = {eta:g}: agree-hard/easy")
             ax.plot(a, 100 * data[f"unpruned_{eta:g}"], ":", color=color, label=rf"$\eta$ = {eta:g}: no pruning")
+        if theta == 0.0:
+            ax.errorbar(data["mc_alpha"], 100 * data["mc_eps_mean"], 100 * data["mc_eps_sem"], fmt="kx", ms=6,
+                        capsize=3, label=f"{simulation_label(data['mc_n'])}: keep hard f = {MC_FRACTION:g}, "
+                        rf"$\eta$ = {float(np.max(etas)):g}")
+            ax.plot(data["mc_alpha"], 100 * data["mc_eps_theory"], "k+", ms=9, label="theory at those points")
         ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
                title=rf"{letter}  frontiers, {LEARNER}, $\theta$ = {theta:g}°")
         plain_log_ticks(ax)
@@ -147,9 +154,8 @@ def plot(data: dict, out: Path) -> list[Path]:
     eta = float(np.max(data["etas0"]))
     ax.plot(a, 100 * data["mm_clean_0"], "-", color="0.6", lw=3, alpha=0.6, label="max-margin, clean labels")
     for i, kind in enumerate(("hinge", "logistic", "square")):
-        ridges = ", ".join(f"{r:g}" for r in data[f"ridge_opt_{kind}"])
-        ax.plot(a, 100 * data[f"best_ridge_{kind}"], "o-", ms=4, color=f"C{i}",
-                label=f"{kind}, best ridge of {{{', '.join(f'{r:g}' for r in data['ridges'])}}}: {ridges}")
+        ax.plot(a, 100 * data[f"learner_{kind}"], "o-", ms=4, color=f"C{i + 3}",
+                label=f"{kind}:{float(data['ridge']):g}")
     ax.plot(a, 100 * data[f"unpruned_{eta:g}"], "k:", label=f"{LEARNER}, no pruning")
     ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
            title=rf"C  learners, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")

@@ -396,7 +396,7 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
             # the analytic Newton from two fixed-point steps (24 Kolossov points: 8.7 evaluations on average),
             # else from the bare guess (where the fixed-point map diverges), else ten steps and hybr
             analytic = None
-            for steps in (2, 0):
+            for steps in (2, 0) if problem.pieces is None else ():  # the window route has no analytic Jacobian
                 analytic = _analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
                 if analytic is not None and analytic[2]:
                     break

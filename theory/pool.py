@@ -128,20 +128,23 @@ def lossless_budget(alpha_total: float, probe_angle_deg: float = 0.0, keep: str 
 
 
 def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
-                        alpha_total_range: tuple[float, float] = (0.05, 200.0)) -> float:
-    """Pool size alpha_total at which keeping hard examples overtakes keeping easy ones, at fixed f.
+                        alpha_total_range: tuple[float, float] = (0.05, 200.0), learner: str = "max-margin",
+                        labels: str = "clean", n_scan: int = 40) -> float:
+    """Pool size alpha_total at which keeping hard examples overtakes keeping easy ones, at fixed f (for the
+    ``learner`` and label channel ``labels``, as in :class:`theory.model.Params`).
 
     Root of eps_hard - eps_easy (both at alpha_prune = f alpha_total) by brentq (xtol 1e-10) on the first
-    sign change of a geometric scan of ``alpha_total_range`` (40 points). Raises ``ValueError`` if there is
-    none.
+    sign change of a geometric scan of ``alpha_total_range`` (``n_scan`` points). Raises ``ValueError`` if there
+    is none.
     """
     f = validate_keep_fraction(keep_fraction)
+    setting = Setting(probe_angle_deg, learner, labels)
 
     def gap(alpha_total: float) -> float:
         a = f * alpha_total
-        return _eps(a, f, "hard", probe_angle_deg).eps - _eps(a, f, "easy", probe_angle_deg).eps
+        return _eps(a, f, "hard", setting).eps - _eps(a, f, "easy", setting).eps
 
-    grid = np.geomspace(*alpha_total_range, 40)
+    grid = np.geomspace(*alpha_total_range, n_scan)
     values = [gap(a) for a in grid]
     for i in range(len(grid) - 1):
         if values[i] > 0.0 >= values[i + 1]:
