@@ -151,23 +151,28 @@ def _hinge_dual_cd_from(Z, lam_n, a0, tol, max_epochs):
 
 
 def _hinge_dual(Z: np.ndarray, lam_n: float, tol: float):
-    """1. Below a threshold in lambda the hinge student *is* the max-margin one (all margins >= 1 cost no loss):
-    if the data are separable and lambda N max(alpha_mm) <= 1 (alpha_mm the max-margin dual variables,
-    :func:`simulations.student.fit_max_margin`), a = lambda N alpha_mm is optimal, exactly.
-    2. Otherwise dual coordinate descent (from the clipped lambda N alpha_mm on separable data) to a projected
-    gradient of 1e-5, then the active-set polish (:func:`_hinge_polish`), which makes the KKT conditions exact
-    from the right partition; if it cannot, more descent (1e-7, then 1e-9; at most 20000 epochs each) and again."""
+    """1. Dual coordinate descent from a = 0 to a projected gradient of 1e-3 (at most FIRST_EPOCHS epochs), then the
+    active-set polish (:func:`_hinge_polish`), which makes the KKT conditions exact from the right partition.
+    2. If that fails (small lambda, near the max-margin threshold, where descent is slow): below a threshold in
+    lambda the hinge student *is* the max-margin one (all margins >= 1 cost no loss): if the data are separable
+    and lambda N max(alpha_mm) <= 1 (alpha_mm the max-margin dual variables,
+    :func:`simulations.student.fit_max_margin`), a = lambda N alpha_mm is optimal, exactly; otherwise descent
+    resumes from the clipped lambda N alpha_mm (separable data) and is polished again at 1e-5, 1e-7, 1e-9 (at most
+    20000 epochs each)."""
     from simulations.student import fit_max_margin
 
+    a, epochs = _hinge_dual_cd_from(Z, lam_n, np.zeros(Z.shape[0]), 1e-3, FIRST_EPOCHS)
+    polished = _hinge_polish(Z, lam_n, a)
+    if polished is not None:
+        u, a_exact, rounds = polished
+        return u, a_exact, epochs + rounds, "dual-cd+active-set"
     with np.errstate(all="ignore"):  # non-separable data make the max-margin attempt fail: expected, not an error
         mm = fit_max_margin(Z, raise_on_failure=False)
     if mm.converged and lam_n * float(mm.alpha.max()) <= 1.0:
         a = lam_n * mm.alpha
-        return Z.T @ a / lam_n, a, mm.n_iter, "max-margin (below the ridge threshold)"
-    # separable data above the threshold: start from the clipped max-margin multipliers, else from zero; coordinate
-    # descent to a loose projected gradient first (the polish needs only the partition), tighter if the polish fails
-    a = np.clip(lam_n * mm.alpha, 0.0, 1.0) if mm.converged else np.zeros(Z.shape[0])
-    epochs = 0
+        return Z.T @ a / lam_n, a, epochs + mm.n_iter, "max-margin (below the ridge threshold)"
+    if mm.converged:
+        a = np.clip(lam_n * mm.alpha, 0.0, 1.0)
     for cd_tol in (1e-5, 1e-7, 1e-9):
         a, more = _hinge_dual_cd_from(Z, lam_n, a, cd_tol, 20000)
         epochs += more
@@ -178,13 +183,18 @@ def _hinge_dual(Z: np.ndarray, lam_n: float, tol: float):
     return Z.T @ a / lam_n, a, epochs, "dual-cd"
 
 
+FIRST_EPOCHS = 3000
+POLISH_ROUNDS = 12
+
+
 def _hinge_polish(Z: np.ndarray, lam_n: float, a: np.ndarray):
     """Active-set polish of approximate dual variables a: (u, a, rounds) with the KKT conditions exact, or None.
 
     Partition L (a = 1), E (0 < a < 1), R (a = 0) from a; solve the margins on E to exactly 1; move E members whose
-    a leaves [0, 1] to R or L and L / R members whose margin crossed 1 into E; repeat (at most 50 rounds)."""
+    a leaves [0, 1] to R or L and L / R members whose margin crossed 1 into E; repeat (at most POLISH_ROUNDS rounds:
+    from a partition that far off, more descent is cheaper than more rounds)."""
     state = np.where(a >= 1.0 - 1e-8, 0, np.where(a <= 1e-8, 2, 1))  # 0 = L, 1 = E, 2 = R
-    for rounds in range(1, 51):
+    for rounds in range(1, POLISH_ROUNDS + 1):
         low, on = state == 0, state == 1
         a_new = np.where(low, 1.0, 0.0)
         if on.any():
