@@ -126,6 +126,14 @@ def compute(quick: bool, data_dir: Path) -> dict:
     return {**data, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}
 
 
+def _error_axes(ax, title: str) -> None:
+    """Log-log axes of test error (%) against alpha_prune, plain tick labels, a small legend."""
+    ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)", title=title)
+    plain_log_ticks(ax)
+    plain_log_ticks(ax, "x")
+    ax.legend(fontsize=7)
+
+
 def plot(data: dict, out: Path) -> list[Path]:
     fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.4))
     a = data["alphas"]
@@ -145,11 +153,7 @@ def plot(data: dict, out: Path) -> list[Path]:
                         capsize=3, label=f"{simulation_label(data['mc_n'])}: keep hard f = {MC_FRACTION:g}, "
                         rf"$\eta$ = {float(np.max(etas)):g}")
             ax.plot(data["mc_alpha"], 100 * data["mc_eps_theory"], "k+", ms=9, label="theory at those points")
-        ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
-               title=rf"{letter}  frontiers, {LEARNER}, $\theta$ = {theta:g}°")
-        plain_log_ticks(ax)
-        plain_log_ticks(ax, "x")
-        ax.legend(fontsize=7)
+        _error_axes(ax, rf"{letter}  frontiers, {LEARNER}, $\theta$ = {theta:g}°")
     ax = axes[1, 0]
     eta = float(np.max(data["etas0"]))
     ax.plot(a, 100 * data["mm_clean_0"], "-", color="0.6", lw=3, alpha=0.6, label="max-margin, clean labels")
@@ -157,11 +161,7 @@ def plot(data: dict, out: Path) -> list[Path]:
         ax.plot(a, 100 * data[f"learner_{kind}"], "o-", ms=4, color=f"C{i + 3}",
                 label=f"{kind}:{float(data['ridge']):g}")
     ax.plot(a, 100 * data[f"unpruned_{eta:g}"], "k:", label=f"{LEARNER}, no pruning")
-    ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)",
-           title=rf"C  learners, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")
-    plain_log_ticks(ax)
-    plain_log_ticks(ax, "x")
-    ax.legend(fontsize=7)
+    _error_axes(ax, rf"C  learners, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")
     ax = axes[1, 1]
     for i, f in enumerate(data["crossover_fractions"]):
         ax.plot(data["etas0"], data["crossover"][:, i], "o-", label=f"f = {f:g}")

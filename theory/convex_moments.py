@@ -110,7 +110,7 @@ def in_domain(cz, cw, sigma, V):
 
 
 @numba.njit(cache=True)
-def _insert_sorted(buf, n, x, lo, hi):
+def insert_sorted(buf, n, x, lo, hi):
     """Insert x into the sorted buf[:n] if lo < x < hi; return the new length."""
     if not (lo < x < hi):
         return n
@@ -229,13 +229,13 @@ def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_no
             s_star = w0 / k
             width = tau / abs(k)
             for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
-                n = _insert_sorted(buf, n, s_star + m * width, lo, hi)
+                n = insert_sorted(buf, n, s_star + m * width, lo, hi)
         if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
-            n = _insert_sorted(buf, n, y * 1.0 - a, lo, hi)
-            n = _insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
+            n = insert_sorted(buf, n, y * 1.0 - a, lo, hi)
+            n = insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
         elif loss == 1:  # where the logistic curvature varies: y h = g_k, i.e. y omega = g_k - V sigmoid(-g_k)
             for g_k in LOGISTIC_BREAKS:
-                n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
+                n = insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
         for p in range(n - 1):
             s0 = buf[p]
             s1 = buf[p + 1]

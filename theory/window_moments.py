@@ -34,7 +34,16 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, prox_point
+from theory.convex_moments import (
+    GAUSS_BREAKS,
+    LOGISTIC_BREAKS,
+    N_INNER,
+    N_MOMENTS,
+    S_RANGE,
+    in_domain,
+    insert_sorted,
+    prox_point,
+)
 from theory.learners import logistic_prox_scalar as _logistic_prox
 from theory.learners import sigmoid_scalar as _sigmoid
 
@@ -97,18 +106,6 @@ def _densities(y_row, omega, cz, sigma, pieces, gl_x, gl_w):
 
 
 @numba.njit(cache=True)
-def _insert_sorted(buf, n, x, lo, hi):
-    if not (lo < x < hi):
-        return n
-    i = n
-    while i > 0 and buf[i - 1] > x:
-        buf[i] = buf[i - 1]
-        i -= 1
-    buf[i] = x
-    return n + 1
-
-
-@numba.njit(cache=True)
 def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, gl_w):
     """(A_z, A_w = 0, B, C, M) at theta = 0 for kept pieces [lo, hi, v, w_plus, w_minus] (module docstring)."""
     out = np.zeros(N_MOMENTS)
@@ -136,14 +133,14 @@ def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, 
     buf[0] = lo
     buf[1] = hi
     n = 2
-    n = _insert_sorted(buf, n, 0.0, lo, hi)
+    n = insert_sorted(buf, n, 0.0, lo, hi)
     for j in range(n_p):
         if pieces[j, y_row] == 0.0:
             continue
         v = pieces[j, 2]
         tau = math.sqrt(cz * cz * v + sigma * sigma)
         for b in gauss_breaks:
-            n = _insert_sorted(buf, n, b * tau, lo, hi)
+            n = insert_sorted(buf, n, b * tau, lo, hi)
         if cz != 0.0:
             width = sigma * tau / (abs(cz) * math.sqrt(v))
             for c in range(2):
@@ -151,13 +148,13 @@ def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, 
                 if math.isfinite(e):
                     centre = e * tau * tau / (cz * v)
                     for m in edge_widths:
-                        n = _insert_sorted(buf, n, centre + m * width, lo, hi)
+                        n = insert_sorted(buf, n, centre + m * width, lo, hi)
     if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
-        n = _insert_sorted(buf, n, y, lo, hi)
-        n = _insert_sorted(buf, n, y * (1.0 - V), lo, hi)
+        n = insert_sorted(buf, n, y, lo, hi)
+        n = insert_sorted(buf, n, y * (1.0 - V), lo, hi)
     elif loss == 1:  # where the logistic curvature varies, y h = g_k
         for g_k in LOGISTIC_BREAKS:
-            n = _insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)), lo, hi)
+            n = insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)), lo, hi)
     u_prev = 0.0
     for p in range(n):
         u = y * _logistic_prox(y * buf[p], V) if loss == 1 else buf[p]  # nodes in h for the logistic loss
