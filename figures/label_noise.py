@@ -8,7 +8,7 @@ examples whose label the probe contradicts), like the paper's Fig. 1 frontier ov
 A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (hard/easy solid, agree dashed),
    the unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference; Monte Carlo
    (N = 200, 10 seeds) of keep hard at f = 0.2, eta = 0.2 with the theory at those points.
-B  the same at theta = 10 degrees (eta = 0 and 0.2).
+B  the same at theta = 10 degrees, eta = 0.2 (the clean max-margin frontier in grey as the reference).
 C  theta = 0, eta = 0.2: the hard/easy frontier of each learner at ridge RIDGE (hinge, logistic, square), and of
    the max-margin student on clean labels (on noisy ones it exists only below the separability line of
    theory.separability).
@@ -43,7 +43,7 @@ def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
     """(alpha_prune values, keep fractions, flip probabilities at theta = 0, at theta = 10)."""
     if quick:
         return np.array([2.0, 16.0]), np.array([1.0, 0.2, 0.05]), (0.0, 0.2), (0.2,)
-    return np.geomspace(2.0, 128.0, 6), np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]), (0.0, 0.05, 0.2), (0.0, 0.2)
+    return np.geomspace(2.0, 128.0, 6), np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]), (0.0, 0.05, 0.2), (0.2,)
 
 
 def _labels(eta: float) -> str:
