@@ -12,19 +12,24 @@ the student that minimises sum_kept loss(y, w . x / sqrt N) + (lambda / 2)|w|^2.
 and the test error against the clean teacher is eps = angle(u, T) / pi, computed from
 tan(angle) = sqrt(sigma^2 + c_perp^2) / c_par (no cancellation as eps -> 0).
 
-**Solving.** Unknowns x = (c_z, [c_w,] ln sigma, ln V) (c_w = 0 by symmetry at theta = 0). A damped
-fixed-point iteration in the conjugate ("hat") variables brings a cold start near the solution
+**Solving.** Unknowns x = (c_z, [c_w,] ln sigma, ln V) (c_w = 0 by symmetry at theta = 0), scaled residuals
+
+    r_c = (c + alpha A / lambda) / |u|,  r_sigma = 1 - alpha B / sigma^2,  r_V = 1 - lambda V - alpha C.
+
+The moments come from one of three quadratures (:meth:`ConvexProblem.moments`): the closed-form z integral of
+:mod:`theory.window_moments` (theta = 0, window rules, sign channels), the shared omega grid of
+:mod:`theory.convolution_moments` (theta = 0 otherwise) or the two-dimensional quadrature of
+:mod:`theory.convex_moments`; the last two also give their derivatives (Stein's identity), hence the residuals'
+Jacobian (:meth:`ConvexProblem.residual_and_jacobian`). A cold start: Newton's method with that Jacobian
+(:func:`_analytic_newton`) from two damped fixed-point steps in the conjugate ("hat") variables
 (V <- 1 / (lambda + V_hat), V_hat = alpha C / V; sigma <- V sqrt(alpha B) / V_old; c <- c - (lambda c +
-alpha A) / (lambda + V_hat)); MINPACK's hybrid Powell method (``scipy.optimize.root``, ``hybr``, finite-
-difference Jacobian) then solves the scaled residuals
-
-    r_c = (c + alpha A / lambda) / |u|,  r_sigma = 1 - alpha B / sigma^2,  r_V = 1 - lambda V - alpha C
-
-to ``xtol`` 1e-12. A solution is accepted when every residual is below ``tol`` (default 1e-9) and the
-quadrature's mass check |M - 1| is below 1e-9. Where a cold start fails (small lambda near
-separability, where V is large), the solver continues in lambda from a strongly regularised problem
-(lambda x 10^k, k = 4, 3, ..., 0, each solution the next start). Otherwise ``success`` is False and the
-residual says why; no number is returned as converged that was not.
+alpha A) / (lambda + V_hat)), else from the bare guess; else (and on the window route) ten fixed-point steps
+and MINPACK's hybrid Powell method (``scipy.optimize.root``, ``hybr``, finite-difference Jacobian, ``xtol``
+1e-12). A solution is accepted when every residual is below ``tol`` (default 1e-9) and the quadrature's mass
+check |M - 1| is below 1e-9. Where that fails (small lambda near separability, where V is large), the solver
+continues in lambda from a strongly regularised problem (lambda x 10^k, k = 4, 3, ..., 0, each solution the
+next start). Otherwise ``success`` is False and the residual says why; no number is returned as converged that
+was not.
 """
 
 from __future__ import annotations
