@@ -29,7 +29,8 @@ def _main(argv) -> int:
     p.add_argument("--quick", action="store_true", help="small grids, few seeds, N = 100 (about a minute)")
     p.add_argument("--data", default=str(DATA_DIR), help="cache directory (theory .npz and the MC store)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                   help="figures computed at once, each in its own process (default: 2, or 1 on one core)")
+                   help="figures computed at once, each in its own process (1: all in this process; the default is "
+                   "2, or 1 on a one-core machine)")
     p.add_format()
     args = p.parse_args(argv)
     if args.jobs < 1:

@@ -41,3 +41,13 @@ def test_legends_name_the_dimension_simulated_and_short_rules():
     plt.close(fig)
     assert "Simulation (N = 123)" in texts and not any("200" in t for t in texts)
     assert short_rule("band:0.119407230007") == "band:0.119" and short_rule("hard") == "hard"
+
+
+def test_bad_jobs_is_one_line_and_exit_2(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--jobs", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--jobs must be >= 1, got 0" in err[0]
