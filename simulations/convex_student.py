@@ -153,12 +153,11 @@ def _hinge_dual_cd_from(Z, lam_n, a0, tol, max_epochs):
 def _hinge_dual(Z: np.ndarray, lam_n: float, tol: float):
     """1. Dual coordinate descent from a = 0 to a projected gradient of 1e-3 (at most FIRST_EPOCHS epochs), then the
     active-set polish (:func:`_hinge_polish`), which makes the KKT conditions exact from the right partition.
-    2. If that fails (small lambda, near the max-margin threshold, where descent is slow): below a threshold in
-    lambda the hinge student *is* the max-margin one (all margins >= 1 cost no loss): if the data are separable
-    and lambda N max(alpha_mm) <= 1 (alpha_mm the max-margin dual variables,
-    :func:`simulations.student.fit_max_margin`), a = lambda N alpha_mm is optimal, exactly; otherwise descent
-    resumes from the clipped lambda N alpha_mm (separable data) and is polished again at 1e-5, 1e-7, 1e-9 (at most
-    20000 epochs each)."""
+    2. If that fails (small lambda, where descent is slow): below a threshold in lambda the hinge student *is* the
+    max-margin one (all margins >= 1 cost no loss): if the data are separable and lambda N max(alpha_mm) <= 1
+    (alpha_mm the max-margin dual variables, :func:`simulations.student.fit_max_margin`), a = lambda N alpha_mm is
+    optimal, exactly; otherwise a primal-dual interior point finds the partition and the polish makes it exact
+    (:func:`_hinge_interior_point`)."""
     from simulations.student import fit_max_margin
 
     a, epochs = _hinge_dual_cd_from(Z, lam_n, np.zeros(Z.shape[0]), 1e-3, FIRST_EPOCHS)
@@ -171,16 +170,61 @@ def _hinge_dual(Z: np.ndarray, lam_n: float, tol: float):
     if mm.converged and lam_n * float(mm.alpha.max()) <= 1.0:
         a = lam_n * mm.alpha
         return Z.T @ a / lam_n, a, epochs + mm.n_iter, "max-margin (below the ridge threshold)"
-    if mm.converged:
-        a = np.clip(lam_n * mm.alpha, 0.0, 1.0)
-    for cd_tol in (1e-5, 1e-7, 1e-9):
-        a, more = _hinge_dual_cd_from(Z, lam_n, a, cd_tol, 20000)
-        epochs += more
-        polished = _hinge_polish(Z, lam_n, a)
-        if polished is not None:
-            u, a_exact, rounds = polished
-            return u, a_exact, epochs + rounds, "dual-cd+active-set"
-    return Z.T @ a / lam_n, a, epochs, "dual-cd"
+    u, a, iterations, exact = _hinge_interior_point(Z, lam_n)
+    return u, a, epochs + iterations, "interior-point+active-set" if exact else "interior-point"
+
+
+def _hinge_interior_point(Z: np.ndarray, lam_n: float, max_iter: int = 100):
+    """Primal-dual interior point (Mehrotra predictor-corrector) for min (lambda N / 2)|u|^2 + sum xi subject to
+    Z u + xi >= 1 (multipliers a), xi >= 0 (multipliers b = 1 - a at the optimum). Eliminating everything but u
+    leaves (lambda N I + Z^T W Z) du = rhs with W = a b / (a xi + b s) (s the slack of Z u + xi >= 1): one N x N
+    Cholesky factorisation a step, two solves. Once the duality measure mu is below 1e-7 each step tries the
+    active-set polish (:func:`_hinge_polish`), which makes the KKT conditions exact from the partition the
+    interior point has found (15-18 steps at hinge:0.001...0.1, N = 200, P = 800). Returns (u, a, steps,
+    exact); exact is False if the polish never succeeded (the answer is then the interior point's)."""
+    P, n = Z.shape
+    u = np.zeros(n)
+    xi = np.full(P, 2.0)
+    s = Z @ u + xi - 1.0
+    a = np.full(P, 0.5)
+    b = np.full(P, 0.5)
+
+    def direction(r_u, r_xi, r_s, r_as, r_bx):
+        w = a * b / (a * xi + b * s)
+        rhs1 = -r_s - r_as / a - (s / a) * (r_xi + r_bx / xi)
+        d1 = 1.0 + s * b / (a * xi)
+        du = linalg.cho_solve(linalg.cho_factor(lam_n * np.eye(n) + (Z.T * w) @ Z),
+                              -r_u + Z.T @ (r_xi + r_bx / xi + w * rhs1))
+        dxi = (rhs1 - Z @ du) / d1
+        da = r_xi + r_bx / xi + (b / xi) * dxi
+        return du, dxi, -r_as / a - (s / a) * da, da, -r_bx / xi - (b / xi) * dxi
+
+    def longest(v, dv):
+        neg = dv < 0.0
+        return min(1.0, float(np.min(-v[neg] / dv[neg]))) if neg.any() else 1.0
+
+    for step in range(1, max_iter + 1):
+        residuals = (lam_n * u - Z.T @ a, 1.0 - a - b, Z @ u + xi - 1.0 - s)
+        mu = (a @ s + b @ xi) / (2 * P)
+        if mu < 1e-7:
+            polished = _hinge_polish(Z, lam_n, np.clip(a, 0.0, 1.0))
+            if polished is not None:
+                return polished[0], polished[1], step, True
+        if mu < 1e-15:
+            break
+        try:
+            affine = direction(*residuals, a * s, b * xi)
+            ds_, da_, db_, dxi_ = affine[2], affine[3], affine[4], affine[1]
+            alpha = min(longest(xi, dxi_), longest(s, ds_), longest(a, da_), longest(b, db_))
+            mu_aff = ((a + alpha * da_) @ (s + alpha * ds_) + (b + alpha * db_) @ (xi + alpha * dxi_)) / (2 * P)
+            sigma = (mu_aff / mu) ** 3
+            du, dxi, ds, da, db = direction(*residuals, a * s + da_ * ds_ - sigma * mu,
+                                            b * xi + db_ * dxi_ - sigma * mu)
+        except linalg.LinAlgError:
+            break
+        alpha = 0.99 * min(longest(xi, dxi), longest(s, ds), longest(a, da), longest(b, db))
+        u, xi, s, a, b = u + alpha * du, xi + alpha * dxi, s + alpha * ds, a + alpha * da, b + alpha * db
+    return u, np.clip(a, 0.0, 1.0), step, False
 
 
 FIRST_EPOCHS = 3000
