@@ -16,8 +16,8 @@ from theory.learners import Learner
                                                ("hinge:0.003", 200, 4.0)])
 def test_convex_students_are_certified_and_match_cvxpy(learner, n, alpha):
     """KKT residual <= 1e-10 and objective within 1e-9 (relative) of Clarabel's, or below it. hinge:0.001 and
-    0.003 on flip:0.05 data at alpha_prune = 4 (not separable) were refused with their KKT residual in 2 of 4
-    problems before the interior-point fallback; now every one is answered exactly (measured KKT 2e-13...7e-13)."""
+    0.003 on flip:0.05 data at alpha_prune = 4 (not separable) were refused with their KKT residual in 2 and 3 of
+    4 problems before the interior-point fallback; now every one is answered exactly (measured KKT 2e-13...7e-13)."""
     spec = Learner.parse(learner)
     for seed in range(2):
         Z = sample_pruned(Params(alpha, 0.2, "hard", learner=learner, labels="flip:0.05"), n, seed).Z
