@@ -129,7 +129,6 @@ def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, 
     # y = +1 only: the y = -1 half is its mirror image (theory.convex_moments)
     y = 1.0
     y_row = 3
-    n = 0
     buf[0] = lo
     buf[1] = hi
     n = 2
