@@ -2,6 +2,7 @@
 
     python -m benchmarks.convergence_map                 # the issue's grid and the wide grid
     python -m benchmarks.convergence_map --grid issue    # alpha 1e-2..1e4, f 1e-6..1, theta 0/1/10/45/80
+    python -m benchmarks.convergence_map --grid sparse   # the wide domain in 200 points
 
 Every point is solved cold (no warm start), exactly as a user calling ``solve_saddle`` would. A point
 counts as converged when ``success`` is true (residual below tolerance or its rounding floor, and the
@@ -10,13 +11,13 @@ max-margin second-order condition); an exception counts as a failure and is prin
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from pruning_cli import ArgumentParser
 from theory import Params, solve_saddle
 
 GRIDS = {
@@ -87,9 +88,18 @@ def summarise(name: str, outcomes: list[PointOutcome]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.convergence_map", description=__doc__.split("\n")[0])
+    p = ArgumentParser(prog="python -m benchmarks.convergence_map",
+                       description="Where the saddle-point solver converges: every point of a log grid of "
+                       "(alpha_prune, f, theta) is solved cold for keep hard and keep easy, as a user calling "
+                       "solve_saddle would; prints per grid the converged count per (theta, keep), the five slowest "
+                       "points and every point that failed.",
+                       examples=("python -m benchmarks.convergence_map --grid sparse",
+                                 "python -m benchmarks.convergence_map --grid issue",
+                                 "python -m benchmarks.convergence_map"))
     p.add_argument("--grid", choices=(*GRIDS, "both"), default="both",
-                   help="which grid: issue (1690 points), wide (5054 points), sparse (200 points), both = issue + wide")
+                   help="which grid: issue (alpha 1e-2..1e4, f 1e-6..1, theta 0, 1, 10, 45, 80 deg: 1690 points), "
+                   "wide (alpha 1e-3..1e6, f 1e-9..1, theta 0..89.9 deg: 5054 points), sparse (the wide domain "
+                   "in 200 points, seconds), both = issue then wide")
     args = p.parse_args(argv)
     names = ("issue", "wide") if args.grid == "both" else (args.grid,)
     solve_saddle(Params(1.0, 0.5, "hard", 10.0))  # compile outside the timing

@@ -1,9 +1,14 @@
-"""Shared plumbing of the figure scripts: cached computation, the MC store, and saving PNG + PDF."""
+"""Shared plumbing of the figure scripts: cached computation, progress steps, the MC store, and saving PNG + PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import matplotlib
 
@@ -11,24 +16,85 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from theory import provenance  # noqa: E402
+
 # relative to the working directory, so that an installed package never writes into site-packages
 DATA_DIR = Path("figures") / "data"
+
+#: A figure's ``compute(quick, data_dir, progress)`` calls ``progress(message)`` once per finished step (a point,
+#: a curve, a Monte Carlo work unit), with a short description of the step; ``None`` reports nothing.
+Progress = Callable[[str], None]
+T = TypeVar("T")
+
+# the provenance arrays stored beside the data in every cache file
+SOLVER_KEY, PACKAGE_KEY = "_solver_version", "_package_version"
+
+
+def report(progress: Progress | None, message: str) -> None:
+    """One finished step: ``progress(message)`` unless ``progress`` is None."""
+    if progress is not None:
+        progress(message)
+
+
+def steps(iterable: Iterable[T], progress: Progress | None, what: str, total: int | None = None) -> Iterator[T]:
+    """The items of ``iterable``, reporting ``"what i/total"`` to ``progress`` after each one is used."""
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)  # type: ignore[arg-type]
+    for i, item in enumerate(iterable, 1):
+        yield item
+        report(progress, f"{what} {i}/{total}" if total else f"{what} {i}")
+
+
+def sweep_progress(progress: Progress | None) -> dict:
+    """Keyword arguments of :func:`simulations.sweep.sweep` that report each finished Monte Carlo work unit to
+    ``progress``; with ``progress`` None, sweep's own progress bar (on stderr after 2 s)."""
+    if progress is None:
+        return {"show_progress": True}
+    count = itertools.count(1)
+    return {"show_progress": False, "on_unit_done": lambda key: progress(f"simulation work unit {next(count)}")}
+
+
+def _load(path: Path) -> dict | None:
+    """The data of a cache file written by the current solver version, else None (missing, unreadable, or
+    stale: written by another solver version; a file without versions is read as ``provenance.is_current(None)``
+    says)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None  # truncated or not an npz: recompute
+    version = data.pop(SOLVER_KEY, None)
+    data.pop(PACKAGE_KEY, None)
+    if not provenance.is_current(None if version is None else int(version)):
+        return None
+    return data
 
 
 def cached(name: str, quick: bool, compute: Callable[[], dict], data_dir: Path = DATA_DIR) -> dict:
     """Load ``name`` (quick and full runs cached separately) from ``data_dir`` or compute and save it.
 
-    Arrays go to an .npz file, written to a temporary name and renamed (atomic).
+    Arrays go to an .npz file with the solver and package versions that computed them (arrays ``_solver_version``,
+    ``_package_version``; see :mod:`theory.provenance`), written to a temporary name and renamed (atomic). A file
+    written by another solver version, or unreadable, is recomputed; the package version is kept for provenance
+    only. The returned dict holds the data arrays only.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / f"{name}{'_quick' if quick else ''}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+    data = _load(path)
+    if data is not None:
+        return data
     data = {k: np.asarray(v) for k, v in compute().items()}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **data)
-    tmp.replace(path)
+    versions = {SOLVER_KEY: np.asarray(provenance.SOLVER_VERSION), PACKAGE_KEY: np.asarray(provenance.PACKAGE_VERSION)}
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=f".{path.stem}.", suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **data, **versions)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return data
 
 

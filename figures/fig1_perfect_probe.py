@@ -14,16 +14,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import cached, mc_records, save
+from figures.common import DATA_DIR, Progress, cached, mc_records, report, save, steps, sweep_progress
 from simulations.store import ResultStore
 from simulations.sweep import sweep
 from theory import solve_grid
 from theory.pool import easy_hard_crossover, lossless_budget, pool_error
 
 NAME = "fig1_perfect_probe"
+SUMMARY = "theta = 0, our own views: learning curves, the pool view with its lossless budget, the easy/hard switch"
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory (cached) and the Monte Carlo points of the figure; ``progress(message)`` after each step."""
     fractions = [1.0, 0.5, 0.2, 0.1, 0.05] if not quick else [1.0, 0.2, 0.05]
     alphas = np.geomspace(0.2, 10, 40 if not quick else 16)
 
@@ -32,21 +34,24 @@ def compute(quick: bool, data_dir: Path) -> dict:
         for keep in ("hard", "easy"):
             grid = solve_grid(alphas, fractions, keep)
             out[f"eps_{keep}"] = np.array([[r.eps for r in row] for row in grid])
+            report(progress, f"theory curves, keep {keep}")
         pools = [4.0, 8.0, 16.0, 32.0] if not quick else [4.0, 16.0]
         out["pools"] = np.array(pools)
         budgets = np.geomspace(0.2, 1.0, 25 if not quick else 10)
         out["budget_frac"] = budgets
-        out["pool_eps"] = np.array([[pool_error(p, b, "hard") for b in budgets] for p in pools])
-        out["lossless"] = np.array([lossless_budget(p, 0.0, "hard", 0.01) for p in pools])
+        out["pool_eps"] = np.array([[pool_error(p, b, "hard") for b in budgets]
+                                    for p in steps(pools, progress, "pool curve")])
+        out["lossless"] = np.array([lossless_budget(p, 0.0, "hard", 0.01)
+                                    for p in steps(pools, progress, "lossless budget")])
         cross_f = np.array([0.05, 0.1, 0.2, 0.4, 0.7] if not quick else [0.1, 0.4])
         out["cross_f"] = cross_f
-        out["cross_alpha_total"] = np.array([easy_hard_crossover(f) for f in cross_f])
+        out["cross_alpha_total"] = np.array([easy_hard_crossover(f) for f in steps(cross_f, progress, "crossover")])
         return out
 
     data = cached(NAME + "_theory", quick, theory, data_dir)
     mc_alphas = [0.5, 1.0, 2.0, 4.0, 8.0] if not quick else [1.0, 4.0]
     records, _ = sweep(mc_alphas, fractions, ["hard", "easy"], [0.0], [200 if not quick else 100],
-                       10 if not quick else 3, ResultStore(data_dir / "store"), show_progress=True)
+                       10 if not quick else 3, ResultStore(data_dir / "store"), **sweep_progress(progress))
     return {**data, **{f"mc_{k}": v for k, v in mc_records(records).items()}}
 
 

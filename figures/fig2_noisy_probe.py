@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import cached, mc_records, save
+from figures.common import DATA_DIR, Progress, cached, mc_records, report, save, steps, sweep_progress
 from simulations.store import ResultStore
 from simulations.sweep import sweep
 from theory import Params, solve_grid, solve_saddle
@@ -26,6 +26,7 @@ from theory.frontier import f_min, frontier_point, information_per_example, loca
 
 NAME = "fig2_noisy_probe"
 F_FLOOR = 1e-3
+SUMMARY = "theta > 0, our own views: curves at 10 deg, frontiers and their exponents, f_opt, f_min, information"
 
 
 def _frontier_job(args):
@@ -36,7 +37,8 @@ def _fmin_job(args):
     return f_min(args[0], args[1], 1e-6)
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory (cached) and the Monte Carlo points of the figure; ``progress(message)`` after each step."""
     thetas = [1.0, 5.0, 10.0, 20.0, 30.0] if not quick else [5.0, 20.0]
     fractions = [1.0, 0.5, 0.2, 0.1] if not quick else [1.0, 0.2]
     alphas = np.geomspace(0.5, 20, 30 if not quick else 12)
@@ -47,11 +49,12 @@ def compute(quick: bool, data_dir: Path) -> dict:
                "frontier_alphas": frontier_alphas}
         grid = solve_grid(alphas, fractions, "hard", 10.0)
         out["eps_th10"] = np.array([[r.eps for r in row] for row in grid])
+        report(progress, "theory curves, theta = 10")
         out["eps_random"] = np.array([solve_saddle(Params(a)).eps for a in frontier_alphas])
         # frontier scans dominate the cost: one process per core over (theta, alpha)
         jobs = [(a, t, F_FLOOR) for t in thetas for a in frontier_alphas]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            flat = list(pool.map(_frontier_job, jobs))
+            flat = list(steps(pool.map(_frontier_job, jobs), progress, "frontier point", len(jobs)))
         fronts = [flat[i * len(frontier_alphas):(i + 1) * len(frontier_alphas)] for i in range(len(thetas))]
         out["eps_frontier"] = np.array([[p.eps_frontier for p in row] for row in fronts])
         out["f_opt"] = np.array([[p.f_opt for p in row] for row in fronts])
@@ -60,20 +63,22 @@ def compute(quick: bool, data_dir: Path) -> dict:
         fmin_alphas = tuple(np.geomspace(4, 100, 6 if not quick else 3))
         out["fmin_thetas"] = np.array(fmin_thetas)
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            out["fmin"] = np.array([r.f_min for r in pool.map(_fmin_job, [(t, fmin_alphas) for t in fmin_thetas])])
+            fmin_jobs = [(t, fmin_alphas) for t in fmin_thetas]
+            out["fmin"] = np.array([r.f_min for r in steps(pool.map(_fmin_job, fmin_jobs), progress, "f_min",
+                                                            len(fmin_jobs))])
         info_alphas = frontier_alphas[1:-1]
         out["info_alphas"] = info_alphas
         out["info_random"] = np.array([information_per_example(lambda a: solve_saddle(Params(a)).eps, a)
                                        for a in info_alphas])
         out["info_frontier"] = np.array([[information_per_example(
-            lambda a, t=t: frontier_point(a, t, F_FLOOR).eps_frontier, a, rel_step=1e-2) for a in info_alphas]
-            for t in thetas[:3]])
+            lambda a, t=t: frontier_point(a, t, F_FLOOR).eps_frontier, a, rel_step=1e-2)
+            for a in steps(info_alphas, progress, f"information, theta = {t:g}")] for t in thetas[:3]])
         return out
 
     data = cached(NAME + "_theory", quick, theory, data_dir)
     mc_alphas = [1.0, 2.0, 4.0, 8.0] if not quick else [2.0, 8.0]
     records, _ = sweep(mc_alphas, fractions, ["hard"], [10.0], [200 if not quick else 100], 10 if not quick else 3,
-                       ResultStore(data_dir / "store"), show_progress=True)
+                       ResultStore(data_dir / "store"), **sweep_progress(progress))
     return {**data, **{f"mc_{k}": v for k, v in mc_records(records).items()}}
 
 

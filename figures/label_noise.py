@@ -23,12 +23,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import X_LABEL, cached, plain_log_ticks, save, simulation_label
+from figures.common import DATA_DIR, X_LABEL, Progress, cached, plain_log_ticks, report, save, simulation_label, steps
 from simulations import simulate
 from theory import Params, solve_saddle
 from theory.pool import easy_hard_crossover
 
 NAME = "label_noise"
+SUMMARY = "pruning with noisy labels (logistic:0.01, flips eta): frontiers, agree rules, learners, easy/hard crossover"
 LEARNER = "logistic:0.01"
 RIDGE = 0.01  # panel C: every learner at this ridge
 FAMILIES = {"hard/easy": ("hard", "easy"), "agree": ("agree-hard", "agree-easy")}
@@ -50,8 +51,8 @@ def _labels(eta: float) -> str:
     return "clean" if eta == 0.0 else f"flip:{eta:g}"
 
 
-def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float, learner: str, labels: str
-              ) -> np.ndarray:
+def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float, learner: str, labels: str,
+              progress: Progress | None = None) -> np.ndarray:
     """eps[f, alpha] for one rule (max-margin curves warm-started along alpha, convex points cold: the analytic
     Newton from the guess is faster than from a neighbour a factor 2 away); NaN where a point did not converge or
     is not drawn: keep easy below EASY_MIN_F at theta > 0 (it never wins there on this grid, and its wide windows
@@ -69,43 +70,49 @@ def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float
             if res.success:
                 out[i, j] = res.eps
                 x0 = res.q
+        report(progress, f"{learner} {labels} theta = {theta:g}: {rule} f = {f:g}")
     return out
 
 
-def _frontier(alphas, fractions, family, theta, learner, labels) -> np.ndarray:
+def _frontier(alphas, fractions, family, theta, learner, labels, progress=None) -> np.ndarray:
     """The lower envelope over the f grid and the family's rules (f = 1, unpruned, included)."""
-    grids = [_eps_grid(alphas, fractions, rule, theta, learner, labels) for rule in family]
+    grids = [_eps_grid(alphas, fractions, rule, theta, learner, labels, progress) for rule in family]
     if "agree-hard" in family:  # f = 1 means no selection at all: the unpruned point
-        grids.append(_eps_grid(alphas, np.array([1.0]), "hard", theta, learner, labels))
+        grids.append(_eps_grid(alphas, np.array([1.0]), "hard", theta, learner, labels, progress))
     return np.nanmin(np.vstack(grids), axis=0)
 
 
-def _unpruned(alphas, learner, labels) -> np.ndarray:
-    return _eps_grid(alphas, np.array([1.0]), "hard", 0.0, learner, labels)[0]
+def _unpruned(alphas, learner, labels, progress=None) -> np.ndarray:
+    return _eps_grid(alphas, np.array([1.0]), "hard", 0.0, learner, labels, progress)[0]
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory (cached) and Monte Carlo (cached) of the figure; ``progress(message)`` after each step (a row of
+    points, a crossover, a simulated point)."""
     alphas, fractions, etas0, etas10 = _grids(quick)
 
     def theory():
         out = {"alphas": alphas, "fractions": fractions, "etas0": np.array(etas0), "etas10": np.array(etas10),
                "ridge": np.array(RIDGE), "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
         for theta, etas in ((0.0, etas0), (10.0, etas10)):
-            out[f"mm_clean_{theta:g}"] = _frontier(alphas, fractions, ("hard", "easy"), theta, "max-margin", "clean")
+            out[f"mm_clean_{theta:g}"] = _frontier(alphas, fractions, ("hard", "easy"), theta, "max-margin", "clean",
+                                                   progress)
             for eta in etas:
                 for fam, rules in FAMILIES.items():
                     if fam == "agree" and eta == 0.0:
                         continue  # theta = 0: = hard/easy exactly (tests/test_convex.py); 10 deg: see the claims
                     key = f"front_{theta:g}_{eta:g}_{fam}"
-                    out[key] = _frontier(alphas, fractions, rules, theta, LEARNER, _labels(eta))
+                    out[key] = _frontier(alphas, fractions, rules, theta, LEARNER, _labels(eta), progress)
         for eta in sorted(set(etas0) | set(etas10)):
-            out[f"unpruned_{eta:g}"] = _unpruned(alphas, LEARNER, _labels(eta))
+            out[f"unpruned_{eta:g}"] = _unpruned(alphas, LEARNER, _labels(eta), progress)
         for kind in ("hinge", "logistic", "square"):
             learner = f"{kind}:{RIDGE:g}"
             out[f"learner_{kind}"] = (out[f"front_0_{max(etas0):g}_hard/easy"] if learner == LEARNER else
-                                      _frontier(alphas, fractions, ("hard", "easy"), 0.0, learner, _labels(max(etas0))))
+                                      _frontier(alphas, fractions, ("hard", "easy"), 0.0, learner, _labels(max(etas0)),
+                                                progress))
         out["crossover"] = np.array([[easy_hard_crossover(f, 0.0, (1.0, 300.0), LEARNER, _labels(e), n_scan=16)
-                                      for f in CROSSOVER_FRACTIONS] for e in etas0])
+                                      for f in steps(CROSSOVER_FRACTIONS, progress, f"crossover, eta = {e:g}, f")]
+                                     for e in etas0])
         return out
 
     data = cached(NAME, quick, theory, data_dir)
@@ -121,6 +128,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
             out["mc_eps_sem"].append(res.eps_sem)
             out["mc_eps_theory"].append(solve_saddle(params).eps)
             out["mc_n"] = np.array(res.n)
+            report(progress, f"simulation at alpha_prune = {a:g}")
         return out
 
     return {**data, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}

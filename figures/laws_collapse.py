@@ -17,11 +17,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import X_LABEL, cached, save
+from figures.common import DATA_DIR, X_LABEL, Progress, cached, report, save, steps
 from theory.asymptotics import LAW_ALPHAS, frontier_law, unpruned_constant
 from theory.frontier import frontier_point
 
 NAME = "laws_collapse"
+SUMMARY = "the noisy-probe frontiers of theta = 1 ... 60 deg collapse onto the large-alpha laws (alpha up to 1e6)"
 THETAS = (1.0, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -29,14 +30,17 @@ def _job(args):
     return frontier_point(args[0], args[1], 1e-9, keeps=("hard",))
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """The frontiers (cached); ``progress(message)`` after each frontier point."""
     alphas = np.geomspace(4.0, 1e6, 30 if not quick else 8)
 
     def theory():
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            flat = list(pool.map(_job, [(a, t) for t in THETAS for a in alphas], chunksize=10))
+            jobs = [(a, t) for t in THETAS for a in alphas]
+            flat = list(steps(pool.map(_job, jobs, chunksize=10), progress, "frontier point", len(jobs)))
         shape = (len(THETAS), len(alphas))
         k = [law.constant for law in frontier_law(10.0, LAW_ALPHAS) if law.law.startswith("f_opt prefactor")][0]
+        report(progress, "the f_opt law's constant K")
         return {"alphas": alphas, "thetas": np.array(THETAS), "K": np.array(k),
                 "eps": np.array([p.eps_frontier for p in flat]).reshape(shape),
                 "f_opt": np.array([p.f_opt for p in flat]).reshape(shape)}

@@ -17,38 +17,46 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from figures.common import (
+    DATA_DIR,
     PAPER_FRACTIONS,
     TOTAL_LABEL,
+    Progress,
     cached,
     learning_curve_panel,
     mc_records,
     pareto,
     plain_log_ticks,
+    report,
     save,
+    sweep_progress,
 )
 from simulations.store import ResultStore
 from simulations.sweep import sweep
 from theory import generalization_error
 
 NAME = "paper_fig1"
+SUMMARY = "the paper's Fig. 1 A-C: keep hard / keep easy learning curves at theta = 0, theory and simulation"
 MC_ALPHAS = (1.0, 2.0, 4.0, 8.0)
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory curves (cached) and the Monte Carlo points of the figure; ``progress(message)`` after each step."""
     fractions = PAPER_FRACTIONS if not quick else PAPER_FRACTIONS[::3]
     alphas = np.linspace(0.25, 10.0, 60 if not quick else 20)
 
     def theory():
-        return {"alphas": alphas, "fractions": fractions,
-                "eps_hard": generalization_error(alphas[:, None], fractions[None, :], "hard"),
-                "eps_easy": generalization_error(alphas[:, None], fractions[None, :], "easy")}
+        out = {"alphas": alphas, "fractions": fractions}
+        for keep in ("hard", "easy"):
+            out[f"eps_{keep}"] = generalization_error(alphas[:, None], fractions[None, :], keep)
+            report(progress, f"theory curves, keep {keep}")
+        return out
 
     data = cached(NAME + "_theory", quick, theory, data_dir)
     # quick mode stays off alpha_prune = 2, the capacity point, where the N = 100 finite-size rounding of the
     # sharp drop of the hard curves is far larger than the O(1/N) bias the quick consistency test allows
     mc_alphas = MC_ALPHAS if not quick else (4.0,)
     records, _ = sweep(mc_alphas, [float(f) for f in fractions], ["hard", "easy"], [0.0], [200 if not quick else 100],
-                       10 if not quick else 3, ResultStore(data_dir / "store"), show_progress=True)
+                       10 if not quick else 3, ResultStore(data_dir / "store"), **sweep_progress(progress))
     return {**data, **{f"mc_{k}": v for k, v in mc_records(records).items()}}
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import X_LABEL, cached, save
+from figures.common import DATA_DIR, X_LABEL, Progress, cached, save, steps
 from theory import Params, solve_saddle
 from theory.frontier import frontier_point, information_per_example
 
 NAME = "paper_information"
+SUMMARY = "information per example: ~1/alpha for random data and a noisy probe, finite for a perfect probe"
 RATES = (0.5, 1.0)
 
 
@@ -27,20 +28,23 @@ def _schedule_eps(alpha: float, rate: float) -> float:
     return solve_saddle(Params(alpha, min(1.0, math.exp(-rate * (alpha - 2.0))), "hard", 0.0)).eps
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """The information curves (cached); ``progress(message)`` after each point."""
     alphas = np.geomspace(2.5, 20.0, 14 if not quick else 5)
 
     def theory():
         out = {"alphas": alphas, "rates": np.array(RATES)}
         out["info_random"] = np.array([information_per_example(lambda a: solve_saddle(Params(a)).eps, a)
-                                       for a in alphas])
+                                       for a in steps(alphas, progress, "random data")])
         out["info_schedule"] = np.array([[information_per_example(lambda a, c=c: _schedule_eps(a, c), a)
-                                          for a in alphas] for c in RATES])
+                                          for a in steps(alphas, progress, f"perfect probe, rate {c:g}")]
+                                         for c in RATES])
         # from alpha = 4 on the theta = 10 optimum keeps hard examples at an interior f; below, it switches
         # between policies and the frontier has kinks where its derivative jumps
         out["noisy_alphas"] = noisy = alphas[alphas >= 4.0]
         out["info_noisy"] = np.array([information_per_example(
-            lambda a: frontier_point(a, 10.0, 1e-9).eps_frontier, a, rel_step=1e-2) for a in noisy])
+            lambda a: frontier_point(a, 10.0, 1e-9).eps_frontier, a, rel_step=1e-2)
+            for a in steps(noisy, progress, "theta = 10 frontier")])
         return out
 
     return cached(NAME + "_theory", quick, theory, data_dir)

@@ -21,14 +21,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from figures.common import (
+    DATA_DIR,
     PAPER_FRACTIONS,
     TOTAL_LABEL,
     X_LABEL,
     Y_LABEL,
+    Progress,
     cached,
     learning_curve_panel,
     mc_records,
+    report,
     save,
+    steps,
+    sweep_progress,
 )
 from simulations.store import ResultStore
 from simulations.sweep import sweep
@@ -37,6 +42,7 @@ from theory.asymptotics import unpruned_constant
 from theory.frontier import frontier_point
 
 NAME = "paper_noisy_probe"
+SUMMARY = "the noisy-probe result drawn like Fig. 1: keep hard at theta = 10, 30 deg; frontiers revert to a power law"
 PANEL_THETAS = (10.0, 30.0)
 FRONTIER_THETAS = (1.0, 5.0, 10.0, 30.0)
 F_FLOOR = 1e-9
@@ -47,7 +53,8 @@ def _frontier_job(args):
     return frontier_point(*args)
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory curves (cached) and the Monte Carlo points of the figure; ``progress(message)`` after each step."""
     fractions = PAPER_FRACTIONS if not quick else PAPER_FRACTIONS[::3]
     alphas = np.linspace(0.25, 10.0, 60 if not quick else 20)
     frontier_alphas = np.geomspace(1.0, 1e4, 25 if not quick else 6)
@@ -57,10 +64,11 @@ def compute(quick: bool, data_dir: Path) -> dict:
                "frontier_thetas": np.array(FRONTIER_THETAS)}
         for t in PANEL_THETAS:
             out[f"eps_{t:g}"] = generalization_error(alphas[:, None], fractions[None, :], "hard", t)
+            report(progress, f"theory curves, theta = {t:g}")
         out["eps_random"] = generalization_error(frontier_alphas)
         jobs = [(a, t, F_FLOOR) for t in FRONTIER_THETAS for a in frontier_alphas]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            flat = list(pool.map(_frontier_job, jobs, chunksize=8))
+            flat = list(steps(pool.map(_frontier_job, jobs, chunksize=8), progress, "frontier point", len(jobs)))
         shape = (len(FRONTIER_THETAS), len(frontier_alphas))
         out["eps_frontier"] = np.array([p.eps_frontier for p in flat]).reshape(shape)
         out["f_opt"] = np.array([p.f_opt for p in flat]).reshape(shape)
@@ -71,7 +79,7 @@ def compute(quick: bool, data_dir: Path) -> dict:
     mc_alphas = (1.0, 2.0, 4.0, 8.0) if not quick else (4.0,)
     records, _ = sweep(mc_alphas, [float(f) for f in fractions], ["hard"], list(PANEL_THETAS),
                        [200 if not quick else 100], 10 if not quick else 3, ResultStore(data_dir / "store"),
-                       show_progress=True)
+                       **sweep_progress(progress))
     return {**data, **{f"mc_{k}": v for k, v in mc_records(records).items()}}
 
 

@@ -16,7 +16,19 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import TOTAL_LABEL, X_LABEL, cached, plain_log_ticks, save, short_rule, simulation_label
+from figures.common import (
+    DATA_DIR,
+    TOTAL_LABEL,
+    X_LABEL,
+    Progress,
+    cached,
+    plain_log_ticks,
+    report,
+    save,
+    short_rule,
+    simulation_label,
+    steps,
+)
 from simulations import extrapolate, simulate
 from theory import Params, generalization_error, solve_saddle
 from theory.frontier import frontier_point
@@ -24,15 +36,18 @@ from theory.frontier import frontier_point
 NAME = "selection_rules"
 FAMILIES = (("hard", "easy"), ("band",), ("mix",), ("soft",))
 THETA = 10.0
+SUMMARY = "rule families beyond hard/easy (band, mix, soft) at theta = 10 deg, and a probe trained on its own pool"
 
 
-def compute(quick: bool, data_dir: Path) -> dict:
+def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
+    """Theory (cached) and Monte Carlo (cached) of the figure; ``progress(message)`` after each point."""
     alphas = np.geomspace(4.0, 256.0, 5 if not quick else 2)
     pools = np.array([5.0, 10.0, 20.0, 40.0] if not quick else [5.0, 10.0])
 
     def theory():
         out = {"alphas": alphas, "families": np.array(["+".join(f) for f in FAMILIES])}
-        points = [[frontier_point(a, THETA, 1e-3, keeps=fam) for a in alphas] for fam in FAMILIES]
+        points = [[frontier_point(a, THETA, 1e-3, keeps=fam) for a in steps(alphas, progress, f"best {'/'.join(fam)}")]
+                  for fam in FAMILIES]
         out["eps"] = np.array([[p.eps_frontier for p in row] for row in points])
         out["keep_opt"] = np.array([[p.keep_opt for p in row] for row in points])
         out["f_opt"] = np.array([[p.f_opt for p in row] for row in points])
@@ -47,11 +62,12 @@ def compute(quick: bool, data_dir: Path) -> dict:
             params = Params(float(alphas[j]), float(data["f_opt"][i, j]), str(data["keep_opt"][i, j]), THETA)
             res = simulate(params, n=200 if not quick else 100, seeds=10 if not quick else 3, seed=5)
             out[f"mc_{label}"] = np.array([res.eps_mean, res.eps_sem])
+            report(progress, f"simulation of the best {label} point")
             out["mc_n"] = np.array(res.n)
         self_inf, self_err, theta_real = [], [], []
         for pool in pools:
             runs = [simulate(Params(2.0, 2.0 / pool, "hard", 0.0), n=n, seeds=16 if not quick else 4, seed=3,
-                             probe="self") for n in (100, 200)]
+                             probe="self") for n in steps((100, 200), progress, f"self-trained probe, pool {pool:g}")]
             e, err = extrapolate(runs)
             self_inf.append(e)
             self_err.append(err)
