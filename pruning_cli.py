@@ -16,8 +16,10 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from theory.progress import progress  # noqa: F401 - the command lines' progress bar, re-exported
 
 FORMATS = ("table", "json", "csv")
 
@@ -181,13 +183,6 @@ def format_records(records: Sequence[dict], fmt: str, columns: Sequence[str] | N
     if fmt == "table":
         return format_table(records, columns)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-def progress(iterable: Iterable, total: int | None = None, desc: str = ""):
-    """A tqdm progress bar on stderr that appears only after 2 s."""
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False)
 
 
 def expand_keeps(keeps) -> list[str]:

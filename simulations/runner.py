@@ -23,8 +23,9 @@ from simulations.measure import order_parameters
 from simulations.probes import parse_probe, sample_with_probe
 from simulations.student import fit_max_margin, fit_max_margin_batch
 from theory.model import Params
+from theory.point import route_for, solve_point
+from theory.progress import progress
 from theory.records import Record
-from theory.separability import max_margin_refusal
 
 BACKENDS = ("numba", "jax")
 
@@ -77,17 +78,25 @@ class SeedValue(NamedTuple):
 
 
 
-def check_learner(params: Params) -> None:
-    """The max-margin student needs separable data: refuse it on noisy labels (``ValueError``, one line that gives
-    the separability line of :func:`theory.separability.separability_threshold`)."""
-    if params.learner == "max-margin" and params.labels != "clean":
-        raise ValueError(max_margin_refusal(params))
-
-
-def _check_backend(backend: str) -> str:
+def check_point(params: Params, backend: str = "numba") -> str:
+    """The theory's route for ``params`` (:func:`theory.point.route_for`: the same refusal, with the same one-line
+    ``ValueError``, as the theory) checked against the backend; returns the route's name, which picks the fitter
+    (:data:`FITTERS`)."""
+    route = route_for(params).name
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    return backend
+    if backend not in ROUTE_BACKENDS[route]:
+        raise ValueError(f"backend {backend} is the max-margin student's batched interior point; the learner "
+                         f"{params.learner} is fitted by simulations.convex_student (backend numba)")
+    return route
+
+
+def check_learner(params: Params) -> None:
+    """The former check (kept for callers): :func:`check_point` with the default backend."""
+    check_point(params)
+
+
+ROUTE_BACKENDS = {"max-margin": BACKENDS, "convex": ("numba",)}  # route -> the backends that fit it
 
 
 SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> fit_max_margin method
@@ -111,7 +120,7 @@ def run_chunk(unit) -> list[SeedValue]:
     """
     params, n, seed, indices, backend, probe = unit
     drawn = [sample_with_probe(params, n, [seed, n, i], probe) for i in indices]
-    if params.learner != "max-margin":  # a convex learner: one certified fit per seed (simulations.convex_student)
+    if params.learner.route == "convex":  # one certified fit per seed (simulations.convex_student)
         fits = [fit_convex(d.Z, params.learner) for d, _ in drawn]
         return [SeedValue(order_parameters(fit.direction, d.teacher, d.probe).eps, fit.margin, d.Z.shape[0], angle)
                 for fit, (d, angle) in zip(fits, drawn)]
@@ -146,11 +155,11 @@ def summarize(params: Params, n: int, values: Sequence[SeedValue], seconds: floa
     sem = float(eps.std(ddof=1) / math.sqrt(eps.size)) if eps.size > 1 else math.inf
     return SimResult(
         alpha_prune=params.alpha_prune, alpha_total=params.alpha_total, keep_fraction=params.keep_fraction,
-        keep=params.keep, probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(eps.size),
+        keep=str(params.keep), probe_angle_deg=params.probe_angle_deg, n=int(n), seeds=int(eps.size),
         eps_mean=float(eps.mean()), eps_sem=sem, margin_mean=float(margin.mean()),
         seconds=float(seconds), probe=probe, alpha_prune_realised=float(np.mean([v.kept for v in values])) / n,
         probe_angle_realised=float(np.mean([v.probe_angle for v in values])),
-        eps=tuple(eps.tolist()), margin=tuple(margin.tolist()), learner=params.learner, labels=params.labels,
+        eps=tuple(eps.tolist()), margin=tuple(margin.tolist()), learner=str(params.learner), labels=str(params.labels),
     )
 
 
@@ -177,8 +186,7 @@ def simulate(
     """
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
-    check_learner(params)
-    _check_backend(backend)
+    check_point(params, backend)
     if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if isinstance(workers, bool) or int(workers) != workers or workers < 1:
@@ -191,8 +199,6 @@ def simulate(
     values: list[SeedValue] = []
     bar = None
     if show_progress:
-        from pruning_cli import progress
-
         bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
     if workers > 1 and len(chunks) > 1:
         # forkserver, not fork: the calling process may have started JAX threads (fork would copy their locks)
@@ -217,12 +223,10 @@ def theory_at_realised_probe(result: SimResult) -> float:
     """The replica theory's eps at the point of ``result``, with the probe at its (mean) realised angle
     (for a fixed probe: the point's own angle); NaN if the solver reports failure or has no theory for the point
     (a label-aware rule with the max-margin student)."""
-    from theory.solver import solve_saddle
-
     params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised,
                     result.learner, result.labels)
     try:
-        res = solve_saddle(params)
+        res = solve_point(params)
     except ValueError:
         return math.nan
     return res.eps if res.success else math.nan

@@ -4,7 +4,9 @@ A point's file name is a hash of everything that determines its value (alpha_pru
 keep, probe_angle_deg, n, seeds, seed, backend). Writes go to a temporary file in the same directory
 and are moved into place with ``os.replace``, so an interrupted run leaves either the old state or the
 complete record, never a partial one. A record that does not parse, lacks a key, or holds a non-finite
-number is treated as missing (and recomputed by the sweep), never trusted.
+number is treated as missing (and recomputed by the sweep), never trusted. Every record carries the package and
+solver versions that computed it (:mod:`theory.provenance`); one from another solver version is recomputed
+(records written before versions were recorded are read as the legacy version).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from simulations.runner import SimResult
+from theory.provenance import is_current, provenance
 
 CHUNK_FIELDS = ("eps", "margin", "kept", "probe_angle", "seconds")  # a work unit: per-seed SeedValue lists
 KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "seeds", "seed", "backend", "probe")
@@ -29,8 +32,12 @@ OPTIONAL_KEY_FIELDS = {"learner": "max-margin", "labels": "clean"}  # in the key
 def point_key(**point) -> str:
     """Stable hash of the fields of ``KEY_FIELDS`` and of those of ``OPTIONAL_KEY_FIELDS`` that differ from their
     default (so that stores written before the learner and the label channel existed still load)."""
-    fields = {k: point[k] for k in KEY_FIELDS}
-    fields.update({k: point[k] for k, default in OPTIONAL_KEY_FIELDS.items() if point.get(k, default) != default})
+    def plain(value):  # a rule, learner or label channel enters the key as its canonical string
+        return value if isinstance(value, (int, float, str)) or value is None else str(value)
+
+    fields = {k: plain(point[k]) for k in KEY_FIELDS}
+    fields.update({k: plain(point[k]) for k, default in OPTIONAL_KEY_FIELDS.items()
+                   if plain(point.get(k, default)) != default})
     canonical = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
@@ -53,6 +60,8 @@ class ResultStore:
             return None
         if not isinstance(record, dict) or record.get("key") != key:
             return None
+        if not is_current(record.get("solver_version")):  # computed by another solver version: recompute
+            return None
         for field in required:
             value = record.get(field)
             values = value if isinstance(value, list) else [value]
@@ -67,7 +76,7 @@ class ResultStore:
             for v in value if isinstance(value, list) else [value]:
                 if isinstance(v, float) and not math.isfinite(v):
                     raise ValueError(f"refusing to store non-finite {field}={v}")
-        data = json.dumps({**record, "key": key}, sort_keys=True)
+        data = json.dumps({**record, **provenance(), "key": key}, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as fh:

@@ -30,7 +30,7 @@ from simulations.probes import parse_probe, probe_option
 from simulations.runner import (
     BACKENDS,
     SeedValue,
-    check_learner,
+    check_point,
     run_chunk,
     summarize,
     theory_at_realised_probe,
@@ -57,7 +57,7 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
     points = [(Params(a, f, k, t, learner, labels), n) for a, f, k, t, n in grid]  # validate everything first
     for params, _ in points:
-        check_learner(params)
+        check_point(params, backend)
     probe = parse_probe(probe)
     units, missing = {}, []
     for params, n in points:

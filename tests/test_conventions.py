@@ -73,7 +73,7 @@ def test_generalization_error_broadcasts_like_a_ufunc():
 def test_generalization_error_is_nan_only_where_the_solver_fails(monkeypatch):
     import theory.broadcast as broadcast
 
-    real = broadcast.solve_saddle
+    real = broadcast.solve_point
 
     def failing_at_alpha_two(params, **kw):
         res = real(params, **kw)
@@ -82,7 +82,7 @@ def test_generalization_error_is_nan_only_where_the_solver_fails(monkeypatch):
             return replace(res, success=False, status=1)
         return res
 
-    monkeypatch.setattr(broadcast, "solve_saddle", failing_at_alpha_two)
+    monkeypatch.setattr(broadcast, "solve_point", failing_at_alpha_two)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         eps = generalization_error([1.0, 2.0, 4.0], 0.2)

@@ -51,8 +51,8 @@ from scipy import optimize, special
 
 from theory.frontier import frontier_point
 from theory.model import Params, validate_alpha, validate_keep, validate_keep_fraction, validate_probe_angle_deg
+from theory.point import solve_point
 from theory.records import Record
-from theory.solver import solve_saddle
 
 SQRT2PI = math.sqrt(2.0 * math.pi)
 LAW_ALPHAS = tuple(np.geomspace(1e3, 1e6, 7))  # where the large-alpha laws are fitted and checked
@@ -161,7 +161,7 @@ def frontier_law(probe_angle_deg: float, alphas: Sequence[float] = LAW_ALPHAS) -
 def capacity_law(fractions: Sequence[float] = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5)) -> list[Law]:
     """Perfect probe, keep hard, alpha_prune = 2: eps = A f^p as f -> 0 (fit of ln eps vs ln f)."""
     f = np.asarray(fractions, dtype=float)
-    eps = np.array([solve_saddle(Params(2.0, float(x), "hard", 0.0)).eps for x in f])
+    eps = np.array([solve_point(Params(2.0, float(x), "hard", 0.0)).eps for x in f])
     intercept, slope, err = _line_fit(np.log(f), np.log(eps))
     amp = math.exp(intercept)
     return [Law("capacity point exponent", "alpha_prune = 2, theta = 0, hard: eps ~ f^p, p -> 1/3", slope, err,
@@ -176,7 +176,7 @@ def chance_law(alpha_prune: float, fractions: Sequence[float] = (1e-9, 1e-7, 1e-
     if not alpha < 2.0:
         raise ValueError("the chance law holds below alpha_prune = 2")
     f = np.asarray(fractions, dtype=float)
-    d = np.array([(0.5 - solve_saddle(Params(alpha, float(x), "hard", 0.0)).eps) / x for x in f])
+    d = np.array([(0.5 - solve_point(Params(alpha, float(x), "hard", 0.0)).eps) / x for x in f])
     return Law(f"chance below capacity, alpha_prune={alpha:g}", "1/2 - eps -> D f", float(d[0]),
                float(abs(d[0] - d[1])), float(f[0]), float(d[1] / d[0] - 1.0))
 
@@ -195,7 +195,7 @@ def departure_budget(probe_angle_deg: float, factor: float = 2.0) -> float:
 
     def excess(alpha: float) -> float:
         p = frontier_point(alpha, angle_deg, 1e-9, keeps=("hard",))
-        return p.eps_frontier / solve_saddle(Params(alpha, p.f_opt, "hard", 0.0)).eps - factor
+        return p.eps_frontier / solve_point(Params(alpha, p.f_opt, "hard", 0.0)).eps - factor
 
     return optimize.brentq(excess, 3.0, 1e4, xtol=1e-6)
 
@@ -205,7 +205,7 @@ def boundary_law_checks(cases: Sequence[tuple[float, float, str, float]]) -> lis
     out = []
     for alpha, f, keep, angle_deg in cases:
         law = large_alpha_error(alpha, f, keep, angle_deg)
-        exact = solve_saddle(Params(alpha, f, keep, angle_deg)).eps
+        exact = solve_point(Params(alpha, f, keep, angle_deg)).eps
         out.append(Law(f"boundary law, f={f:g} {keep} theta={angle_deg:g}", "eps -> c0 / (alpha_prune B(f, theta))",
                        boundary_enrichment(f, keep, angle_deg), 0.0, alpha, law / exact - 1.0))
     return out
@@ -216,7 +216,7 @@ def all_laws(angles_deg: Sequence[float] = (1.0, 10.0, 30.0, 60.0), alphas: Sequ
     c0, k_star = unpruned_constant()
     big = float(alphas[-1])
     laws = [Law("unpruned constant (analytic)", "alpha eps -> c0 = 1 / (sqrt(2 pi) H(k*)), H(k*) = k* G(k*)", c0,
-                1e-15, big, c0 / (big * solve_saddle(Params(big)).eps) - 1.0),
+                1e-15, big, c0 / (big * solve_point(Params(big)).eps) - 1.0),
             Law("unpruned margin scale (analytic)", "kappa / sigma -> k*", k_star, 1e-15, big, math.nan)]
     laws += boundary_law_checks([(big, 0.1, "hard", 0.0), (big, 0.1, "hard", 10.0), (big, 0.5, "hard", 30.0),
                                  (big, 0.01, "hard", 10.0), (big, 0.5, "easy", 10.0)])

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from theory.model import Params
-from theory.solver import solve_saddle
+from theory.point import solve_point
 
 
 def generalization_error(alpha_prune: ArrayLike, keep_fraction: ArrayLike = 1.0, keep: ArrayLike = "hard",
@@ -49,7 +49,7 @@ def generalization_error(alpha_prune: ArrayLike, keep_fraction: ArrayLike = 1.0,
     failed = 0
     for i, params in enumerate(points):
         same_family = previous is not None and (params.keep, params.probe_angle_deg) == previous
-        res = solve_saddle(params, x0=warm if same_family else None)
+        res = solve_point(params, x0=warm if same_family else None)
         eps[i] = res.eps if res.success else np.nan
         failed += not res.success
         warm = res.q if res.success else None

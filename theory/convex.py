@@ -35,7 +35,6 @@ was not.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
@@ -44,7 +43,7 @@ from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, moments, moment
 from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.labels import LabelChannel
 from theory.learners import Learner
-from theory.records import Record
+from theory.point import ConvexOrder, PointResult
 from theory.rules import WINDOW_KINDS
 from theory.window_moments import kept_pieces, moments_theta0
 
@@ -62,49 +61,7 @@ CORE_PANEL = 3.0
 _GL_CORE_X, _GL_CORE_W = np.polynomial.legendre.leggauss(N_CORE)
 
 
-@dataclass(frozen=True)
-class ConvexResult(Record):
-    """The convex learner's fixed point at one point.
-
-    Attributes
-    ----------
-    alpha_prune, alpha_total, keep_fraction, keep, probe_angle_deg, learner, labels : the point.
-    eps : test error against the clean teacher; eps_noisy : against noisy test labels.
-    R : student-teacher overlap; rho : student-probe overlap.
-    norm : |u| = |w| / sqrt(N); c_z, c_w : in-plane weights (probe, e_w); sigma : orthogonal norm;
-    V : the prox step (the susceptibility chi).
-    success, residual, message, nfev : convergence (largest scaled residual; evaluations of the moments).
-    """
-
-    alpha_prune: float
-    alpha_total: float
-    keep_fraction: float
-    keep: str
-    probe_angle_deg: float
-    learner: str
-    labels: str
-    eps: float
-    eps_noisy: float
-    R: float
-    rho: float
-    norm: float
-    c_z: float
-    c_w: float
-    sigma: float
-    V: float
-    success: bool
-    residual: float
-    message: str
-    nfev: int
-    x: tuple = field(repr=False, default=())
-
-    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels",
-                     "eps", "eps_noisy", "R", "rho", "norm", "sigma", "V", "success", "residual")
-
-    @property
-    def q(self) -> tuple:
-        """The unknowns, a warm start for a neighbouring point (as ``SaddleResult.q``)."""
-        return self.x
+ConvexResult = PointResult  # the former name of the convex route's result (one result type for every route)
 
 
 def _exp(v: float) -> float:
@@ -387,7 +344,7 @@ def _accept(problem: ConvexProblem, x: np.ndarray, tol: float) -> tuple[float, b
     return res, bool(res < tol and abs(mass - 1.0) < 1e-9)
 
 
-def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> ConvexResult:
+def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
     """Solve the convex learner's fixed point at ``params`` (a :class:`theory.Params` whose learner is
     hinge:L, logistic:L or square:L). ``x0``: the ``x`` of a neighbouring result (warm start)."""
     problem = ConvexProblem(params)
@@ -441,16 +398,16 @@ def _with_learner(params, learner: Learner):
     return replace(params, learner=str(learner))
 
 
-def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message: str) -> ConvexResult:
+def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message: str) -> PointResult:
     p = problem.params
     cz, cw, sigma, V = problem.unpack(x) if np.all(np.isfinite(x)) else (math.nan,) * 4
     theta = problem.theta
     eps = student_error(cz, cw, sigma, theta) if ok or math.isfinite(cz) else math.nan
     norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
     R = (cz * math.cos(theta) + cw * math.sin(theta)) / norm
-    return ConvexResult(
-        alpha_prune=p.alpha_prune, alpha_total=p.alpha_total, keep_fraction=p.keep_fraction, keep=str(p.keep),
-        probe_angle_deg=p.probe_angle_deg, learner=p.learner, labels=p.labels, eps=eps,
-        eps_noisy=problem.labels.noisy_error(eps, R) if math.isfinite(eps) else math.nan,
-        R=R, rho=cz / norm, norm=norm, c_z=cz, c_w=cw, sigma=sigma, V=V, success=ok, residual=res,
-        message=message, nfev=problem.nfev, x=tuple(float(v) for v in x))
+    eps_noisy = problem.labels.noisy_error(eps, R) if math.isfinite(eps) else math.nan
+    return PointResult(
+        params=p, eps=eps, R=R, rho=cz / norm, success=ok, status=0 if ok else 1, message=message, residual=res,
+        nfev=problem.nfev, route="convex",
+        order=ConvexOrder(eps_noisy=eps_noisy, norm=norm, c_z=cz, c_w=cw, sigma=sigma, V=V),
+        q=tuple(float(v) for v in x))

@@ -23,8 +23,8 @@ from scipy import optimize
 
 from theory.learners import CONVEX_KINDS
 from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from theory.point import PointResult, route_for, solve_point
 from theory.records import Record
-from theory.solver import SaddleResult, solve_saddle
 
 N_SCAN = 24
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
@@ -75,9 +75,9 @@ class FrontierPoint(Record):
 
 
 
-def _eps(alpha_prune: float, f: float, keep: str, setting: Setting | float, x0=None) -> SaddleResult:
+def _eps(alpha_prune: float, f: float, keep: str, setting: Setting | float, x0=None) -> PointResult:
     setting = _setting(setting)
-    res = solve_saddle(setting.params(alpha_prune, f, keep), x0=x0)
+    res = solve_point(setting.params(alpha_prune, f, keep), x0=x0)
     if not res.success:
         raise RuntimeError(f"saddle point did not converge at alpha_prune={alpha_prune}, f={f}, keep={keep}, "
                            f"{setting}: {res.message} (residual {res.residual:.2g})")
@@ -97,7 +97,7 @@ def _rule_at(keep: KeepSpec, f: float) -> str:
 
 def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, x0=None) -> float:
     try:
-        res = solve_saddle(setting.params(alpha_prune, f, _rule_at(keep, f)), x0=x0)
+        res = solve_point(setting.params(alpha_prune, f, _rule_at(keep, f)), x0=x0)
     except ValueError:  # outside what the rule allows at this f (soft:T with c beyond doubles; an agree rule's f
         return math.inf  # above the agreeing fraction)
     return res.eps if res.success else math.inf
@@ -117,7 +117,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
         try:
-            res = solve_saddle(setting.params(alpha_of_f(f), f, _rule_at(keep, f)), x0=x0)
+            res = solve_point(setting.params(alpha_of_f(f), f, _rule_at(keep, f)), x0=x0)
         except ValueError:  # outside the rule's domain at this f: not a candidate (NaN, not counted)
             eps[i] = math.nan
             continue
@@ -214,6 +214,17 @@ def validate_keeps(keeps: Sequence[str]) -> list[str]:
     return [k if k in FAMILIES else str(Rule.parse(k)) for k in keeps]
 
 
+def check_routes(alpha_prune: float, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str
+                 ) -> None:
+    """Refuse, before any search, a rule or label channel the learner cannot take (:func:`theory.point.route_for`:
+    the same one-line ``ValueError`` as ``theory.solve``); a ridge family (``"logistic"``) is checked with a ridge
+    of 1, a rule family (``"band"``) is a window rule."""
+    spec = f"{learner}:1" if learner in CONVEX_KINDS else learner
+    for keep in keeps:
+        if keep not in FAMILIES:
+            route_for(Params(alpha_prune, 0.5, keep, probe_angle_deg, spec, labels))
+
+
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
     keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean",
@@ -230,6 +241,7 @@ def frontier_point(
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     keeps = validate_keeps(keeps)
+    check_routes(alpha, angle_deg, keeps, learner, labels)
     if learner in CONVEX_KINDS:
         Params(1.0, labels=labels)  # validate the channel before the search
         return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels)

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import integrate, interpolate, optimize, special
 
 from theory.labels import LabelChannel
+from theory.specs import Named
 
 KINDS = ("agree-hard", "agree-easy")
 _GH_X, _GH_W = np.polynomial.hermite.hermgauss(48)
@@ -47,7 +48,7 @@ def agreement(z: np.ndarray, labels: str | LabelChannel, theta: float) -> np.nda
 
 
 @dataclass(frozen=True, eq=False)
-class LabelAwareRule:
+class LabelAwareRule(Named):
     """``agree-hard`` or ``agree-easy`` (module docstring)."""
 
     kind: str

@@ -22,16 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-from theory.specs import split_spec
+from theory.specs import Named, split_spec
 
+_PARSED: dict = {}  # spec string -> its object (parsed once; the objects are immutable)
 KINDS = ("clean", "flip", "logit")
 LABELS_HELP = ("label channel: clean (y = sign(t), the default), flip:E (each pool label flipped with probability "
                "E in [0, 0.5)), logit:B (P(y = +1 | t) = sigmoid(B t), B > 0); eps is always measured against "
                "the clean teacher, eps_noisy against noisy test labels")
 
 
-@dataclass(frozen=True)
-class LabelChannel:
+@dataclass(frozen=True, eq=False)
+class LabelChannel(Named):
     """A label channel: ``kind`` in ``KINDS`` and its parameter (E for flip, B for logit)."""
 
     kind: str = "clean"
@@ -58,7 +59,11 @@ class LabelChannel:
         """A channel from its string (``"clean"``, ``"flip:0.05"``, ``"logit:5"``) or a LabelChannel."""
         if isinstance(spec, LabelChannel):
             return spec
-        return cls(*split_spec(spec, "labels"))
+        if isinstance(spec, str) and spec in _PARSED:
+            return _PARSED[spec]
+        parsed = cls(*split_spec(spec, "labels"))
+        _PARSED[spec] = parsed
+        return parsed
 
     def __str__(self) -> str:
         return self.kind if self.param is None else f"{self.kind}:{self.param:.12g}"

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from theory.specs import split_spec
+from theory.specs import Named, split_spec
 
+_PARSED: dict = {}  # spec string -> its object (parsed once; the objects are immutable)
 KINDS = ("max-margin", "hinge", "logistic", "square")
 CONVEX_KINDS = KINDS[1:]
 LEARNER_HELP = ("max-margin (hard-margin SVM, the default), hinge:L, logistic:L or square:L: the student minimises "
@@ -43,8 +44,8 @@ LEARNER_HELP = ("max-margin (hard-margin SVM, the default), hinge:L, logistic:L 
                 "log(1 + exp(-y t)) or (y - t)^2/2; L > 0 is the ridge")
 
 
-@dataclass(frozen=True)
-class Learner:
+@dataclass(frozen=True, eq=False)
+class Learner(Named):
     """A learner: ``kind`` in ``KINDS`` and, for the convex losses, the ridge ``lam`` > 0."""
 
     kind: str = "max-margin"
@@ -70,7 +71,11 @@ class Learner:
         """A learner from its string (``"max-margin"``, ``"logistic:0.01"``, ...) or a Learner."""
         if isinstance(spec, Learner):
             return spec
-        return cls(*split_spec(spec, "learner"))
+        if isinstance(spec, str) and spec in _PARSED:
+            return _PARSED[spec]
+        parsed = cls(*split_spec(spec, "learner"))
+        _PARSED[spec] = parsed
+        return parsed
 
     def __str__(self) -> str:
         return self.kind if self.lam is None else f"{self.kind}:{self.lam:.12g}"
@@ -78,6 +83,11 @@ class Learner:
     @property
     def is_max_margin(self) -> bool:
         return self.kind == "max-margin"
+
+    @property
+    def route(self) -> str:
+        """The theory's route for this learner (:data:`theory.point.ROUTES`)."""
+        return "max-margin" if self.kind == "max-margin" else "convex"
 
     @property
     def code(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from scipy import special
 
@@ -58,13 +59,14 @@ def validate_keep(keep: str) -> str:
 
 
 def validate_rule(keep, keep_fraction: float):
-    """The canonical string of a selection rule (:class:`theory.rules.Rule` or its string) valid at f; a
-    :class:`theory.weighted.WeightedRule` (a Python function, no string form) is kept as the object."""
+    """The selection rule of ``keep`` (a string such as ``"band:0.3"`` or a rule object: :class:`theory.rules.Rule`,
+    :class:`theory.label_aware.LabelAwareRule`, :class:`theory.weighted.WeightedRule`), checked at the keep fraction
+    f; ``ValueError`` if it is not a rule or does not fit f."""
     from theory.rules import Rule
 
     rule = Rule.parse(keep)
     rule.check(keep_fraction)
-    return rule if rule.kind == "weighted" else str(rule)
+    return rule
 
 
 def validate_probe_angle_deg(probe_angle_deg: float, name: str = "probe_angle_deg") -> float:
@@ -101,7 +103,7 @@ def window_edge(keep_fraction: float, keep: str) -> float:
 
 @dataclass(frozen=True)
 class Params:
-    """One point of the model, validated on construction.
+    """One point of the model, validated on construction; the rule, learner and label channel parsed once.
 
     Attributes
     ----------
@@ -109,46 +111,50 @@ class Params:
         alpha_prune = f P / N > 0, size of the kept set in units of N.
     keep_fraction : float
         f in (0, 1], fraction of the pool that is kept.
-    keep : str or theory.rules.Rule
+    keep : theory.rules.Rule (or LabelAwareRule, WeightedRule); a string is parsed
         the selection rule: ``"hard"`` (smallest probe margins), ``"easy"`` (largest), ``"random"``,
-        ``"band:S"``, ``"mix:M"``, ``"soft:T"`` (see :mod:`theory.rules`); stored as its canonical string.
+        ``"band:S"``, ``"mix:M"``, ``"soft:T"``, ``"uncertainty:A,S"``, ``"agree-hard"``, ``"agree-easy"``
+        (see :mod:`theory.rules`); it compares equal to its canonical string (``params.keep == "hard"``).
     probe_angle_deg : float
         theta in [0, 90) degrees, angle between probe and teacher.
-    learner : str or theory.learners.Learner
-        the student: ``"max-margin"`` (default), ``"hinge:L"``, ``"logistic:L"``, ``"square:L"`` (ridge L > 0;
-        see :mod:`theory.learners`); stored as its canonical string.
-    labels : str or theory.labels.LabelChannel
+    learner : theory.learners.Learner; a string is parsed
+        the student: ``"max-margin"`` (default), ``"hinge:L"``, ``"logistic:L"``, ``"square:L"``,
+        ``"squared-hinge:L"`` (ridge L > 0; see :mod:`theory.learners`).
+    labels : theory.labels.LabelChannel; a string is parsed
         the label channel: ``"clean"`` (default), ``"flip:E"``, ``"logit:B"`` (see :mod:`theory.labels`).
+
+    Records, messages and store keys write the three objects as their canonical strings (``str``), and so does
+    ``repr(Params)``.
     """
 
     alpha_prune: float
     keep_fraction: float = 1.0
-    keep: str = "hard"
+    keep: Any = "hard"
     probe_angle_deg: float = 0.0
-    learner: str = "max-margin"
-    labels: str = "clean"
+    learner: Any = "max-margin"
+    labels: Any = "clean"
 
     def __post_init__(self) -> None:
+        from theory.labels import LabelChannel
+        from theory.learners import Learner
+
         object.__setattr__(self, "alpha_prune", validate_alpha(self.alpha_prune))
         object.__setattr__(self, "keep_fraction", validate_keep_fraction(self.keep_fraction))
         object.__setattr__(self, "keep", validate_rule(self.keep, self.keep_fraction))
         object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
-        if self.learner != "max-margin" or self.labels != "clean":  # the defaults are canonical already
-            from theory.labels import LabelChannel
-            from theory.learners import Learner
+        object.__setattr__(self, "learner", Learner.parse(self.learner))
+        object.__setattr__(self, "labels", LabelChannel.parse(self.labels))
 
-            object.__setattr__(self, "learner", str(Learner.parse(self.learner)))
-            object.__setattr__(self, "labels", str(LabelChannel.parse(self.labels)))
+    def __repr__(self) -> str:
+        keep = str(self.keep) if getattr(self.keep, "kind", None) != "weighted" else self.keep
+        return (f"Params(alpha_prune={self.alpha_prune!r}, keep_fraction={self.keep_fraction!r}, keep={keep!r}, "
+                f"probe_angle_deg={self.probe_angle_deg!r}, learner={str(self.learner)!r}, "
+                f"labels={str(self.labels)!r})")
 
     @property
     def alpha_total(self) -> float:
         """alpha_tot = alpha_prune / f, the pool size in units of N."""
         return self.alpha_prune / self.keep_fraction
-
-    @property
-    def is_max_margin_clean(self) -> bool:
-        """True for the model of Sorscher et al.: the max-margin student on clean labels (theory.solver)."""
-        return self.learner == "max-margin" and self.labels == "clean"
 
     @property
     def probe_angle(self) -> float:
@@ -157,12 +163,10 @@ class Params:
 
     @property
     def rule(self):
-        """The selection rule as a :class:`theory.rules.Rule`."""
-        from theory.rules import Rule
-
-        return Rule.parse(self.keep)
+        """The selection rule (the same object as ``keep``)."""
+        return self.keep
 
     @property
     def gamma(self) -> float:
         """Window edge gamma of a hard or easy window (see :func:`window_edge`)."""
-        return window_edge(self.keep_fraction, self.keep)
+        return window_edge(self.keep_fraction, str(self.keep))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 
 from theory.model import Params, validate_alpha
-from theory.solver import solve_saddle
+from theory.point import solve_point
 
 
 def trained_probe_angle_deg(alpha_probe: float) -> float:
     """theta = 180 eps(alpha_probe) degrees; ``RuntimeError`` if the solver does not converge."""
-    res = solve_saddle(Params(validate_alpha(alpha_probe, "probe_alpha")))
+    res = solve_point(Params(validate_alpha(alpha_probe, "probe_alpha")))
     if not res.success:
         raise RuntimeError(f"the saddle point of the probe did not converge at alpha = {alpha_probe:g}")
     return math.degrees(math.pi * res.eps)

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from theory.specs import Named
+
 KINDS = ("hard", "easy", "random", "band", "mix", "soft", "uncertainty")
 PARAMETER_NAMES = {"band": "S", "mix": "M", "soft": "T", "uncertainty": "A"}  # the kinds that take a parameter
 WINDOW_KINDS = KINDS[:6]  # the rules the max-margin theory (theory.saddle) integrates as windows
@@ -50,8 +52,8 @@ def _erfinv_edge(p: float) -> float:
     return math.inf if p >= 1.0 else _SQRT2 * float(special.erfinv(p))
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, eq=False)
+class Rule(Named):
     """A selection rule: ``kind`` in ``KINDS`` and its parameter (S, M or T; None for the others)."""
 
     kind: str
@@ -95,10 +97,16 @@ class Rule:
             return spec
         if not isinstance(spec, str):
             raise ValueError(f"keep must be a rule string such as 'hard' or 'mix:0.5', got {spec!r}")
+        if spec not in _PARSED:
+            _PARSED[spec] = cls._parse_string(spec)
+        return _PARSED[spec]
+
+    @classmethod
+    def _parse_string(cls, spec: str):
         if spec.strip() in ("agree-hard", "agree-easy"):
             from theory.label_aware import LabelAwareRule
 
-            return LabelAwareRule(spec.strip())
+            return LabelAwareRule(spec.strip())  # one instance per kind (parsed once): its tables are cached
         kind, sep, value = spec.strip().partition(":")
         if not sep:
             return cls(kind)
@@ -324,6 +332,7 @@ class Rule:
 
 
 _WEIGHTED: dict = {}  # uncertainty:A,S -> its WeightedRule
+_PARSED: dict = {}  # rule string -> its rule (parsed once; rules are immutable)
 
 
 def _signed(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:

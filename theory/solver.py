@@ -21,16 +21,15 @@ converge is alpha_prune in ``ALPHA_RANGE``, f in [1e-9, 1], theta in [0, 89.9] d
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
 
 from theory.model import Params
 from theory.nested import NoMaximumError, kappa_root, maximise_margin
-from theory.records import Record
+from theory.point import STATUS_MESSAGES, MaxMarginOrder, PointResult, solve_point, warn_unknown_options
+from theory.progress import progress
 from theory.saddle import (
     Problem,
     chi_from_v,
@@ -42,55 +41,7 @@ from theory.saddle import (
 METHODS = ("hybr", "lm")
 DEFAULT_TOL = 1e-10
 ROUNDING_FLOOR_FACTOR = 64.0  # a residual within 64 roundings of the unknowns counts as zero
-_STATUS_MESSAGES = {
-    0: "converged",
-    1: "residual above tolerance",
-    2: "not a maximum-margin solution (second-order condition fails)",
-}
-
-
-@dataclass(frozen=True)
-class SaddleResult(Record):
-    """Solution of the saddle-point equations at one point.
-
-    Attributes
-    ----------
-    alpha_prune, alpha_total, keep_fraction, keep, probe_angle_deg : the point (see ``Params``).
-    eps : test error arccos(R) / pi.
-    R : student-teacher overlap; rho : student-probe overlap; kappa : margin of the unit student.
-    chi, beta : the student's angle out of the teacher-probe plane and in-plane angle from the probe.
-    success : True when the residual is below ``tol`` and the solution is a max-margin one.
-    status : 0 converged, 1 residual above tolerance, 2 second-order condition fails.
-    message : the status in words; residual : largest scaled residual; nfev : evaluations of the residual
-        by the Newton method (the window moments computed by the nested search are not counted).
-    method : root finder used; fallback : True when the nested maximisation (theory.nested) was needed.
-    q : the solver's unknowns (v, [beta,] k), a warm start for a neighbouring point.
-    """
-
-    alpha_prune: float
-    alpha_total: float
-    keep_fraction: float
-    keep: str
-    probe_angle_deg: float
-    eps: float
-    R: float
-    rho: float
-    kappa: float
-    chi: float
-    beta: float
-    success: bool
-    status: int
-    message: str
-    residual: float
-    nfev: int
-    method: str
-    fallback: bool
-    q: tuple = field(repr=False, default=())
-    learner: str = "max-margin"
-    labels: str = "clean"
-
-    RECORD_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels",
-                     "eps", "R", "rho", "kappa", "success", "residual")
+SaddleResult = PointResult  # the former name of the result (one result type for every route)
 
 
 def error_from_angles(chi: float, beta: float, theta: float) -> float:
@@ -174,7 +125,7 @@ def _second_order_ok(problem: Problem, q: np.ndarray) -> bool:
     return bool(grad[2] > 0.0 and np.all(np.linalg.eigvalsh(hess[:n, :n]) > 0.0))
 
 
-def solve_saddle(
+def solve_max_margin(
     params: Params,
     *,
     x0: Sequence[float] | None = None,
@@ -182,13 +133,14 @@ def solve_saddle(
     tol: float = DEFAULT_TOL,
     options: dict | None = None,
     problem: Problem | None = None,
-) -> SaddleResult:
-    """Solve the saddle-point equations of the max-margin student at ``params``.
+) -> PointResult:
+    """Solve the saddle-point equations of the max-margin student at ``params`` (the ``max-margin`` route of
+    :func:`theory.point.solve_point`, which checks the point first: clean labels, a window rule).
 
     Parameters
     ----------
     params : the point (alpha_prune, keep_fraction, keep, probe_angle_deg).
-    x0 : optional warm start, the ``q`` of a neighbouring :class:`SaddleResult`.
+    x0 : optional warm start, the ``q`` of a neighbouring result.
     method : ``"hybr"`` (default) or ``"lm"``, passed to ``scipy.optimize.root``.
     tol : acceptance threshold on the largest scaled residual.
     options : extra options for ``scipy.optimize.root``; unknown keys warn.
@@ -196,29 +148,13 @@ def solve_saddle(
 
     Returns
     -------
-    SaddleResult. Invalid input raises ``ValueError``; non-convergence is ``success=False``.
-    A convex learner (``params.learner`` hinge:L, logistic:L, square:L) is solved by
-    :func:`theory.convex.solve_convex` and returns its :class:`~theory.convex.ConvexResult`.
+    PointResult with :class:`theory.point.MaxMarginOrder`. Non-convergence is ``success=False``.
     """
-    if not isinstance(params, Params):
-        raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
-    if not params.is_max_margin_clean:
-        if params.learner == "max-margin":
-            from theory.separability import max_margin_refusal
-
-            raise ValueError(max_margin_refusal(params))
-        from theory.convex import solve_convex
-
-        return solve_convex(params, x0=x0, tol=tol)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    options = dict(options or {})
     known = {"hybr": {"xtol", "maxfev", "factor", "diag", "eps", "band", "col_deriv"},
              "lm": {"xtol", "ftol", "gtol", "maxiter", "factor", "diag", "eps", "col_deriv"}}[method]
-    for key in list(options):
-        if key not in known:
-            warnings.warn(f"unknown option {key!r} for method {method!r} ignored", stacklevel=2)
-            options.pop(key)
+    options = warn_unknown_options(options or {}, known, method)
     problem = problem or Problem.from_params(params)
     n = problem.n_unknowns
     nfev = 0
@@ -280,34 +216,24 @@ def solve_saddle(
     return _result(params, problem, q, res, status, nfev, method, fallback)
 
 
-def _result(params, problem, q, res, status, nfev, method, fallback) -> SaddleResult:
+def _result(params, problem, q, res, status, nfev, method, fallback) -> PointResult:
     chi = chi_from_v(float(q[0])) if np.isfinite(q[0]) else math.nan
     beta = float(q[1]) if problem.n_unknowns == 3 else 0.0
     theta = problem.theta
     kappa = float(q[-1]) * math.sin(chi)
-    eps = error_from_angles(chi, beta, theta)
-    return SaddleResult(
-        alpha_prune=params.alpha_prune,
-        alpha_total=params.alpha_total,
-        keep_fraction=params.keep_fraction,
-        keep=params.keep,
-        probe_angle_deg=params.probe_angle_deg,
-        eps=eps,
+    return PointResult(
+        params=params,
+        eps=error_from_angles(chi, beta, theta),
         R=math.cos(chi) * math.cos(theta - beta),
         rho=math.cos(chi) * math.cos(beta),
-        kappa=kappa,
-        chi=chi,
-        beta=beta,
         success=status == 0,
         status=status,
-        message=_STATUS_MESSAGES[status],
+        message=STATUS_MESSAGES[status],
         residual=res,
         nfev=nfev,
-        method=method,
-        fallback=fallback,
+        route="max-margin",
+        order=MaxMarginOrder(kappa=kappa, chi=chi, beta=beta, method=method, fallback=fallback),
         q=tuple(float(x) for x in q),
-        learner=params.learner,
-        labels=params.labels,
     )
 
 
@@ -321,7 +247,7 @@ def solve_grid(
     show_progress: bool = False,
     learner: str = "max-margin",
     labels: str = "clean",
-) -> list[list[SaddleResult]]:
+) -> list[list[PointResult]]:
     """Solve on the grid alpha_prune x keep_fraction by continuation in alpha_prune.
 
     For each keep fraction the points are solved in increasing alpha_prune, each warm-started from
@@ -332,16 +258,14 @@ def solve_grid(
     fractions = [float(f) for f in keep_fractions]
     grid = [[Params(a, f, keep, probe_angle_deg, learner, labels) for f in fractions] for a in alphas]
     order = sorted(range(len(alphas)), key=lambda i: alphas[i])
-    out: list[list[SaddleResult | None]] = [[None] * len(fractions) for _ in alphas]
+    out: list[list[PointResult | None]] = [[None] * len(fractions) for _ in alphas]
     columns = range(len(fractions))
     if show_progress:
-        from pruning_cli import progress
-
         columns = progress(columns, total=len(fractions), desc=f"solving ({keep})")
     for j in columns:
         previous = None
         for i in order:
-            res = solve_saddle(grid[i][j], x0=previous, tol=tol)
+            res = solve_point(grid[i][j], x0=previous, tol=tol)
             out[i][j] = res
             previous = res.q if res.success else previous
     return out  # type: ignore[return-value]

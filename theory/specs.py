@@ -1,4 +1,12 @@
-"""The ``kind[:number]`` strings by which learners, label channels and rules are named on the command line."""
+"""The ``kind[:number]`` strings by which learners, label channels and rules are named on the command line.
+
+A learner, a label channel and a selection rule are each one frozen object (:class:`theory.learners.Learner`,
+:class:`theory.labels.LabelChannel`, :class:`theory.rules.Rule`). The user types a string; it is parsed once,
+where a :class:`theory.Params` is made, and written back (``str(obj)``, its canonical form) wherever a record, a
+message or a store key is made. :class:`Named` gives these objects value semantics by that canonical string: two
+objects with the same string are equal and hash alike, and an object equals its own string (``Rule("hard") ==
+"hard"``), so code and user scripts that compare with strings keep working.
+"""
 
 from __future__ import annotations
 
@@ -14,3 +22,20 @@ def split_spec(spec: str, what: str) -> tuple[str, float | None]:
         return kind, float(value)
     except ValueError:
         raise ValueError(f"{what} {spec!r}: {value!r} is not a number") from None
+
+
+class Named:
+    """Mixin: value semantics by the canonical string ``str(self)`` (see the module docstring). Dataclasses that use
+    it are declared with ``eq=False`` so that these methods are kept."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        if isinstance(other, Named):
+            return type(self) is type(other) and str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))

@@ -1,0 +1,14 @@
+"""Progress on long work: a tqdm bar on stderr that appears only after 2 s (library layer; the command lines
+turn it on with their flags, the API with ``show_progress``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+
+def progress(iterable: Iterable | None, total: int | None = None, desc: str = ""):
+    """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after 2 s."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False)
