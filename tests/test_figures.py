@@ -3,9 +3,20 @@ import numpy as np
 from figures.__main__ import FIGURES, main
 
 
-def test_quick_mode_writes_every_file_and_mc_matches_theory(tmp_path):
+def test_quick_mode_writes_every_file_and_mc_matches_theory(tmp_path, monkeypatch):
+    import figures.__main__ as figures_main
+
     out, data = tmp_path / "out", tmp_path / "data"
-    assert main(["--quick", "--out", str(out), "--data", str(data)]) == 0
+    # progress as on a terminal: every figure's steps reach the parent from the two worker processes (--jobs 2)
+    monkeypatch.setattr(figures_main, "_terminal", lambda: True)
+    seen = []
+    step = figures_main._Progress.step
+    monkeypatch.setattr(figures_main._Progress, "step",
+                        lambda self, name, message: (seen.append((name, message)), step(self, name, message)))
+    assert main(["--quick", "--out", str(out), "--data", str(data), "--jobs", "2"]) == 0
+    for module in FIGURES:  # computing from an empty cache: several steps before the drawing
+        messages = [m for n, m in seen if n == module.NAME]
+        assert len(messages) >= 4 and messages[-1] == "drawing", (module.NAME, messages)
     for module in FIGURES:
         for ext in ("png", "pdf"):
             path = out / f"{module.NAME}.{ext}"
