@@ -26,8 +26,6 @@ from bokeh.models import (
     Select,
     Slider,
     Spinner,
-    TabPanel,
-    Tabs,
     TextInput,
     Whisker,
 )
@@ -174,7 +172,7 @@ class Explorer:
 
     def _downloads(self, view: str) -> Div:
         links = " ".join(f"<a href='/explorer/download/{self.sid}/{view}.{fmt}' download='explorer-{view}.{fmt}' "
-                         f"class='dl-{fmt}' target='_blank'>{fmt.upper()}</a>" for fmt in ("csv", "png", "pdf"))
+                         f"class='dl-{fmt}'>{fmt.upper()}</a>" for fmt in ("csv", "png", "pdf"))
         return Div(text=f"download what is drawn: {links}", css_classes=[f"downloads-{view}"])
 
     def _build_views(self):
@@ -244,18 +242,20 @@ class Explorer:
                           self.values, row(self.rule, self.rule_param), row(self.learner, self.ridge), self.best_ridge,
                           row(self.labels, self.label_param), self.model, self.message, width=330)
         view_a = column(self.readout_a, pa, self.status_a, self.messages_a, self.commands_a, self._downloads("a"))
-        tabs = Tabs(tabs=[
-            TabPanel(title="frontier", child=column(width=770, children=[
-                self.progress_b, pb, self.readout_b, self.commands_b, self._downloads("b")])),
-            TabPanel(title="pool", child=column(width=770, children=[
-                self.progress_c, pc, self.readout_c, self.messages_c, self.commands_c, self._downloads("c")])),
-            TabPanel(title="Monte Carlo", child=column(width=770, children=[
-                row(self.mc_ns, self.mc_seeds, self.mc_run_button, self.mc_cancel_button), self.progress_d, pd,
-                self.readout_d, self.commands_d, self._downloads("d")])),
-        ], css_classes=["tabs"], width=780, height=720)
+        def section(text, *children):
+            return column(Div(text=f"<h3 style='margin:8px 0 2px 0'>{text}</h3>"), *children)
+
+        view_b = section("(b) the frontier", self.progress_b, pb, self.readout_b, self.commands_b,
+                         self._downloads("b"))
+        view_c = section("(c) the pool", self.progress_c, pc, self.readout_c, self.messages_c, self.commands_c,
+                         self._downloads("c"))
+        view_d = section("(d) Monte Carlo at the marked point",
+                         row(self.mc_ns, self.mc_seeds, self.mc_run_button, self.mc_cancel_button), self.progress_d,
+                         pd, self.readout_d, self.commands_d, self._downloads("d"))
         title = Div(text="<h2 style='margin:4px 0'>beyond-scaling explorer: the pruning phase diagram</h2>"
                     "<div>replica theory of the perceptron trained on margin-pruned data (Sorscher et al. 2022)</div>")
-        self.layout = column(title, row(controls, column(view_a, tabs)))
+        self.layout = column(title, row(controls, column(section("(a) the error against the data", view_a), view_b,
+                                                             view_c, view_d)))
 
     # ------------------------------------------------------------------------------------------- view (a)
     def _compute_a(self, s: Settings, cancelled, progress):
