@@ -88,7 +88,7 @@ class _Progress:
         """Figure ``record["figure"]`` is drawn: one line."""
         name = record["figure"]
         self.done.add(name)
-        line = f"{name}: {', '.join(record['files'].split())} ({record['seconds']:.1f} s)"
+        line = f"{name}: {record['files']} ({record['seconds']:.1f} s)"
         if self.quiet:
             return
         if not self.bars:
