@@ -14,9 +14,11 @@ whatever the pool size P (a pool of 1e11 examples costs what its 100 kept ones c
    |z| = sqrt(2) erfinv(u). Easy windows use the tail probability v = erfc(|z|/sqrt 2) the same way,
    |z| = sqrt(2) erfcinv(v), accurate far in the tail; bands and mixtures are order-statistic windows
    too; signs are symmetric. One definition per selection rule: ``theory.rules.Rule.kept_margins``.
-2. The other in-plane field w (along e_w = -sin(theta) T + cos(theta) v, the unit vector orthogonal to
-   the probe in the teacher-probe plane) is independent of z: a standard normal. The teacher field is
-   t = cos(theta) z - sin(theta) w.
+2. The other in-plane field w = e_w.x, along e_w = sin(theta) T - cos(theta) v (the unit vector orthogonal to
+   the probe in the teacher-probe plane, with the sign of ``docs/theory.md`` section 2), is independent of z:
+   a standard normal. The teacher field is t = cos(theta) z + sin(theta) w, and v.x = sin(theta) z -
+   cos(theta) w. The sampler draws -w (``-rng.standard_normal``: the same law, and the same inputs Z bit for
+   bit as the versions that drew the field along -e_w).
 3. The N - 2 coordinates orthogonal to the plane: i.i.d. standard normals, independent of the label, so
    that the label-signed inputs z = y x the solver needs are drawn directly (y times a symmetric
    independent normal is a standard normal).
@@ -108,16 +110,16 @@ def _fill_standard_normal(rng, out):
 
 def _kept_inputs(rng: np.random.Generator, z: np.ndarray, w: np.ndarray, n: int, theta: float,
                  labels: LabelChannel = CLEAN, y: np.ndarray | None = None):
-    """Label-signed inputs Z and labels y of kept examples with probe field z and in-plane field w (module
-    doc, steps 2-4): the teacher and v are the first two axes, the N - 2 other coordinates standard normal;
-    y from the label channel given the teacher field (clean labels draw no random number), unless given (the
-    label-aware rules draw the labels with the selection)."""
+    """Label-signed inputs Z and labels y of kept examples with probe field z = J_p.x and in-plane field
+    w = e_w.x (module doc, steps 2-4): the teacher and v are the first two axes, the N - 2 other coordinates
+    standard normal; y from the label channel given the teacher field (clean labels draw no random number),
+    unless given (the label-aware rules draw the labels with the selection)."""
     Z = np.empty((z.size, n))
     _fill_standard_normal(rng, Z)  # columns 2..N-1: y times independent symmetric normals
-    t = math.cos(theta) * z - math.sin(theta) * w  # teacher field T.x
+    t = math.cos(theta) * z + math.sin(theta) * w  # teacher field T.x (T = cos(theta) J_p + sin(theta) e_w)
     y = labels.sample(rng, t) if y is None else y
     Z[:, 0] = y * t
-    Z[:, 1] = y * (math.sin(theta) * z + math.cos(theta) * w)  # y v.x
+    Z[:, 1] = y * (math.sin(theta) * z - math.cos(theta) * w)  # y v.x (v = sin(theta) J_p - cos(theta) e_w)
     return Z, y
 
 
@@ -143,7 +145,8 @@ def sample_pruned(params: Params, n: int, seed) -> PrunedData:
     z = params.rule.kept_margins(rng, n_pool, n_keep, params.keep_fraction)
     if z.size == 0:
         raise ValueError(f"the soft rule kept no example of a pool of {n_pool}; increase alpha_prune or n")
-    Z, y = _kept_inputs(rng, z, rng.standard_normal(z.size), n, params.probe_angle, channel)
+    w = -rng.standard_normal(z.size)  # the field along e_w, drawn as -w (module doc, step 2)
+    Z, y = _kept_inputs(rng, z, w, n, params.probe_angle, channel)
     return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
 
 

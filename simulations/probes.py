@@ -67,14 +67,14 @@ def sample_with_probe(params: Params, n: int, seed, probe: str = "fixed") -> tup
     teacher, _, _ = teacher_and_probe(n, 0.0)
     if probe.startswith("alpha:"):
         m = max(1, int(round(float(probe[6:]) * n)))
-        Z_probe, _ = _kept_inputs(rng, rng.standard_normal(m), rng.standard_normal(m), n, 0.0)  # unpruned data
+        Z_probe, _ = _kept_inputs(rng, rng.standard_normal(m), -rng.standard_normal(m), n, 0.0)  # unpruned data
         angle_deg = min(_angle_deg(fit_max_margin(Z_probe).direction, teacher), 89.999)
         return sample_pruned(replace(params, probe_angle_deg=angle_deg), n, seed), angle_deg
     # self: the whole pool, a probe trained on it, the rule applied to its margins
     n_pool, n_keep = pool_sizes(n, params.alpha_prune, params.keep_fraction)
     if n_pool * n * 8 > MAX_SELF_POOL_BYTES:
         raise ValueError(f"--probe self needs the whole pool in memory ({n_pool} x {n}); lower alpha_prune / f or n")
-    Z_pool, y = _kept_inputs(rng, rng.standard_normal(n_pool), rng.standard_normal(n_pool), n, 0.0)
+    Z_pool, y = _kept_inputs(rng, rng.standard_normal(n_pool), -rng.standard_normal(n_pool), n, 0.0)
     X = y[:, None] * Z_pool
     direction = fit_max_margin(Z_pool).direction
     kept = params.rule.select(rng, X @ direction, n_keep, params.keep_fraction)

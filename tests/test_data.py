@@ -124,3 +124,49 @@ def test_every_rule_samples_like_its_literal_definition(keep, theta):
         assert abs(fast[3].mean() - direct[3].mean()) < 4 * 4.4 * math.sqrt(2 / 60)
     else:
         assert np.all(fast[3] == 24) and np.all(direct[3] == 24)
+
+
+@pytest.mark.parametrize("theta", [0.0, 30.0, 80.0])
+def test_in_plane_fields_follow_the_theory_sign_convention(theta):
+    """docs/theory.md section 2: z = J_p.x, w = e_w.x with e_w the unit vector orthogonal to the probe in the
+    teacher-probe plane such that T = cos(theta) J_p + sin(theta) e_w, so t = cos(theta) z + sin(theta) w."""
+    from simulations.data import _kept_inputs, teacher_and_probe
+
+    n = 5
+    teacher, v, probe = teacher_and_probe(n, theta)
+    th = math.radians(theta)
+    e_w = math.sin(th) * teacher - math.cos(th) * v
+    np.testing.assert_allclose(math.cos(th) * probe + math.sin(th) * e_w, teacher, atol=1e-15)
+    rng = np.random.default_rng(0)
+    z, w = rng.standard_normal(200), rng.standard_normal(200)
+    Z, y = _kept_inputs(rng, z, w, n, th)
+    X = y[:, None] * Z
+    np.testing.assert_allclose(X @ probe, z, atol=1e-13)
+    np.testing.assert_allclose(X @ e_w, w, atol=1e-13)
+    np.testing.assert_array_equal(y, np.where(math.cos(th) * z + math.sin(th) * w > 0, 1.0, -1.0))
+
+
+def test_label_aware_sampler_returns_w_in_the_theory_convention():
+    """Clean labels: the agreement rule keeps y = sign(z) and y = sign(t), so every returned (z, w, y) has
+    sign(cos(theta) z + sin(theta) w) = y (with the opposite sign of w, most examples at large |w| would not)."""
+    th = math.radians(40.0)
+    params = Params(2.0, 0.5, "agree-hard", 40.0, "logistic:0.01", "clean")
+    z, w, y = params.rule.sample(np.random.default_rng(1), 4000, 1000, 0.5, "clean", th)
+    np.testing.assert_array_equal(np.sign(z), y)
+    np.testing.assert_array_equal(np.sign(math.cos(th) * z + math.sin(th) * w), y)
+
+
+def test_draws_are_pinned_bit_for_bit():
+    """The same seeds give the same inputs across versions (the sign convention was chosen so that they do)."""
+    d = sample_pruned(Params(2.0, 0.5, "hard", 30.0), 4, seed=1)
+    assert d.Z[:, :2].ravel().tolist() == [
+        0.18480866654507477, 0.0972975531502624, 0.3846960794978244, -0.09613443807380634, 1.150247514119871,
+        -0.8301604712709126, 0.7418021297464364, -0.7341854495885413, 1.0319571327505117, -2.534780045709968,
+        0.9286476670882327, -1.6450896315487, 0.36609951413568176, 0.4131770818261906, 0.10547431409506397,
+        0.5483991191811495]
+    d = sample_pruned(Params(2.0, 0.5, "agree-hard", 30.0, "logistic:0.01", "flip:0.1"), 4, seed=1)
+    assert d.Z[:, :2].ravel().tolist() == [
+        0.6401458299983491, 0.051349544142094306, 1.6649242158817046, -0.5330117389630892, 0.9900946533423243,
+        -0.590833694252684, 0.38797080430526143, 0.8175184824212373, 0.002917341820923673, 0.08487320385348031,
+        0.8172676518516021, 0.6736591275862592, 0.420606272409774, 0.7303406401444013, 0.2923999402375622,
+        0.4155108684397903]

@@ -149,8 +149,8 @@ class LabelAwareRule(Named):
         w = np.empty(n)
         todo = np.arange(n)
         while todo.size:  # w given (z, y = sign z): N(0, 1) accepted with P(y | t) / max P
-            cand = rng.standard_normal(todo.size)
-            t = math.cos(theta) * z[todo] - math.sin(theta) * cand  # the sampler's t (simulations.data)
+            cand = -rng.standard_normal(todo.size)  # w = e_w.x, drawn as -w (simulations.data, step 2)
+            t = math.cos(theta) * z[todo] + math.sin(theta) * cand  # t = cos(theta) z + sin(theta) w
             p = channel.prob_plus(t)
             p_y = np.where(y[todo] > 0, p, 1.0 - p)
             bound = 1.0 if channel.kind == "logit" else max(1.0 - channel.flip_probability, 0.5)
