@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,12 +46,14 @@ class ArgumentParser(argparse.ArgumentParser):
                           help=("one or more angles" if multiple else "the angle") + " between probe and teacher "
                           "in degrees, in [0, 90); 0 = perfect pruning metric")
 
-    def add_keep(self, multiple: bool, default=None) -> None:
-        """``--keep RULE [RULE ...]``: hard, easy, both (= hard easy), random, band:S, mix:M, soft:T."""
+    def add_keep(self, multiple: bool, default=None, both: bool | None = None) -> None:
+        """``--keep RULE [RULE ...]``: hard, easy, both (= hard easy; taken when ``multiple`` or ``both``), random,
+        band:S, mix:M, soft:T."""
+        both = multiple if both is None else both
         self.add_argument("--keep", nargs="+" if multiple else None, default=default, required=default is None,
                           metavar="RULE", help=("one or more selection rules" if multiple else "the selection rule")
                           + ": hard (smallest |probe margin|), easy (largest), "
-                          + ("both (hard and easy), " if multiple else "")
+                          + ("both (hard and easy), " if both else "")
                           + "random, band:S (ranks from S P), mix:M (a fraction M of the kept "
                           "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2)), "
                           "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
@@ -82,26 +85,75 @@ class ArgumentParser(argparse.ArgumentParser):
         fail(f"{self.prog}: error: {message}")
 
 
-def check_point_flags(alpha_prune=(), keep_fraction=(), probe_angle=(), seeds: int | None = None,
-                      n=()) -> None:
-    """Validate the shared numeric flags by the names the user typed (``--alpha-prune``, ``-f/--keep-fraction``,
-    ``--theta``, ``--seeds``, ``--n``), before any Params is built: ``ValueError`` naming flag and value."""
-    from theory.model import validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+# the API's parameter names and the flags a user types for them: a ValueError of the library names the parameter
+# (``tol must be > 0``); the command line reports the same message naming the flag (``--tol must be > 0``)
+FLAGS = {
+    "alpha_prune": "--alpha-prune", "alpha_total": "--alpha-total", "keep_fraction": "-f/--keep-fraction",
+    "keep": "--keep", "probe_angle_deg": "--theta", "learner": "--learner", "labels": "--labels", "tol": "--tol",
+    "probe_alpha": "--probe-alpha", "min_keep_fraction": "--min-keep-fraction", "plateau_tol": "--plateau-tol",
+    "max_alpha": "--max-alpha", "seeds": "--seeds", "seed": "--seed", "n": "--n", "workers": "--workers",
+}
 
-    def many(x):
-        return x if isinstance(x, (list, tuple)) else [x]
 
-    for a in many(alpha_prune):
+def name_flag(message: str, flags: dict[str, str] = FLAGS, everywhere: Sequence[str] = ()) -> str:
+    """``message`` with a leading API parameter name replaced by the flag the user typed, and every other word
+    among ``everywhere`` (parameters that are flags of this entry point) too."""
+    head, sep, rest = str(message).partition(" ")
+    if head in flags:
+        message = flags[head] + sep + rest
+    for name in everywhere:
+        message = re.sub(rf"(?<![\w-]){name}(?![\w=])", flags[name], message)
+    return str(message)
+
+
+def _many(x):
+    return x if isinstance(x, (list, tuple)) else [x]
+
+
+def check_flags(alpha_prune=(), keep_fraction=(), probe_angle=(), seeds: int | None = None, n=(), *,
+                alpha_total=(), learner: str | None = None, labels: str | None = None, seed: int | None = None,
+                theory_f: bool = False) -> None:
+    """Validate the shared flags once, by the names the user typed (``--alpha-prune``, ``-f/--keep-fraction``,
+    ``--theta``, ``--seeds``, ``--n``, ``--alpha-total``, ``--learner``, ``--labels``, ``--seed``), before any work
+    starts: ``ValueError`` naming the flag and the value. ``theory_f``: f must be in the theory's range
+    (:data:`theory.model.THEORY_KEEP_FRACTION_RANGE`), else the Monte Carlo's."""
+    from theory.model import (
+        Params,
+        validate_alpha,
+        validate_mc_keep_fraction,
+        validate_probe_angle_deg,
+        validate_ridge,
+        validate_theory_keep_fraction,
+    )
+
+    for a in _many(alpha_prune):
         validate_alpha(a, "--alpha-prune")
-    for f in many(keep_fraction):
-        validate_keep_fraction(f, "-f/--keep-fraction")
-    for t in many(probe_angle):
+    for a in _many(alpha_total):
+        validate_alpha(a, "--alpha-total")
+    for f in _many(keep_fraction):
+        (validate_theory_keep_fraction if theory_f else validate_mc_keep_fraction)(f, "-f/--keep-fraction")
+    for t in _many(probe_angle):
         validate_probe_angle_deg(t, "--theta")
     if seeds is not None and seeds < 2:
         raise ValueError(f"--seeds must be >= 2 for an error bar, got {seeds}")
-    for dim in many(n):
+    for dim in _many(n):
         if dim < 2:
             raise ValueError(f"--n must be an integer >= 2, got {dim}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer (numpy's SeedSequence), got {seed}")
+    if learner is not None or labels is not None:
+        from theory.learners import CONVEX_KINDS
+
+        # a bare kind ("logistic": the frontier optimises its ridge) is checked with a ridge of 1
+        spec = "max-margin" if learner is None else (f"{learner}:1" if learner in CONVEX_KINDS else learner)
+        try:
+            validate_ridge(spec, "learner")
+            Params(1.0, learner=spec, labels="clean" if labels is None else labels)
+        except ValueError as exc:
+            raise ValueError(name_flag(str(exc))) from None
+
+
+check_point_flags = check_flags  # the former name
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -110,13 +162,15 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
-def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None, prog: str) -> int:
+def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None, prog: str,
+            flags: Sequence[str] = ()) -> int:
     """Run ``main`` turning ``ValueError`` (bad input) and ``OSError`` (an unusable path) into the
-    one-line exit-2 report, and ``RuntimeError`` (a computation that failed) into one line and exit 1."""
+    one-line exit-2 report (a library message's parameter names, the leading one and those in ``flags``, become
+    the flags typed: :func:`name_flag`), and ``RuntimeError`` (a computation that failed) into one line and exit 1."""
     try:
         return main(argv)
     except ValueError as exc:
-        fail(f"{prog}: error: {exc}")
+        fail(f"{prog}: error: {name_flag(str(exc), everywhere=flags)}")
     except OSError as exc:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         fail(f"{prog}: error: cannot use{where}: {exc.strerror or exc}")

@@ -5,15 +5,17 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, check_point_flags, format_records, run_cli
+from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, run_cli
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import probe_option
 from simulations.runner import BACKENDS, extrapolate, finite_size_warning, simulate, theory_at_realised_probe
-from theory.model import Params
+from theory.frontier import check_routes
+from theory.model import THEORY_KEEP_FRACTION_RANGE, Params
 
 
 def build_parser() -> ArgumentParser:
@@ -22,7 +24,13 @@ def build_parser() -> ArgumentParser:
         description="Monte Carlo: sample a pool of P = alpha_prune N / f Gaussian examples labelled by a "
         "teacher (through --labels), keep the f P hardest or easiest by probe margin, train the student "
         "(--learner: max-margin by default) and average its test error arccos(R)/pi over seeds. With several "
-        "N, also extrapolate eps_N = eps_inf + c/N and compare with the replica theory.",
+        "N, also extrapolate eps_N = eps_inf + c/N and compare with the replica theory (eps_theory, at the realised "
+        "probe angle; null/nan, with the reason on stderr, for f below the theory's range 1e-9). Columns: "
+        "eps_mean, eps_sem: test error and its standard error over seeds; margin_mean: the mean over seeds of the "
+        "smallest training margin y w.x/|w| (negative for a convex learner on data it does not separate, e.g. noisy "
+        "labels); seconds: the wall time of the fits at that N (all seeds); alpha_prune_realised, "
+        "probe_angle_realised: what the drawn data realise. --workers runs seeds in processes on this machine "
+        "(simulations.sweep --cluster runs work units on a dask cluster).",
         examples=("python -m simulations.run --alpha-prune 2 -f 0.2 --keep hard --n 100 200 400 --seeds 20",
                   "python -m simulations.run --alpha-prune 4 -f 0.3 --keep easy --theta 10 --format json",
                   "python -m simulations.run --alpha-prune 2 -f 0.5 --keep hard --learner logistic:0.05 "
@@ -32,7 +40,7 @@ def build_parser() -> ArgumentParser:
                    help="pruned data set size alpha_prune = f P / N (> 0)")
     p.add_argument("-f", "--keep-fraction", type=float, required=True, metavar="F",
                    help="fraction f in (0, 1] of the pool that is kept")
-    p.add_keep(multiple=False)
+    p.add_keep(multiple=False, both=True)
     p.add_probe_angle()
     p.add_probe_alpha()
     p.add_learner()
@@ -42,7 +50,7 @@ def build_parser() -> ArgumentParser:
                    "in memory); the realised probe angle is reported and eps_theory is taken there")
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2")
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
-    p.add_argument("--seed", type=int, default=0, help="base seed; seed i at dimension N uses rng([seed, N, i])")
+    p.add_argument("--seed", type=int, default=0, help="base seed (>= 0); seed i at dimension N uses rng([seed, N, i])")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
                    help="numba: exact active-set SVM per seed; jax: batched interior point over seeds (sets "
                    "XLA_FLAGS to single-threaded XLA if unset: the multi-threaded CPU runtime can hang)")
@@ -55,22 +63,34 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.backend == "jax":  # documented in --help: single-threaded XLA on the CPU (see simulations.interior_point)
         use_single_threaded_xla()
-    check_point_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n)
-    params = Params(args.alpha_prune, args.keep_fraction, args.keep, args.probe_angle, args.learner, args.labels)
+    check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n, learner=args.learner,
+                labels=args.labels, seed=args.seed)
+    keeps = expand_keeps([args.keep])  # both = hard and easy, one row group each
+    check_routes(args.alpha_prune, args.probe_angle, keeps, args.learner, args.labels, args.keep_fraction)
+    all_params = [Params(args.alpha_prune, args.keep_fraction, keep, args.probe_angle, args.learner, args.labels)
+                  for keep in keeps]
     probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)
     if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
         raise ValueError(f"--workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
-    results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
-                        show_progress=True, probe=probe) for n in args.n]
-    extra = {}
-    if len(set(args.n)) > 1:
-        eps_inf, eps_inf_err = extrapolate(results)
-        extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
-    records = [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r)} for r in results]
+    with_theory = args.keep_fraction >= THEORY_KEEP_FRACTION_RANGE[0]
+    records, warnings = [], []
+    for params in all_params:
+        results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
+                            show_progress=True, probe=probe) for n in args.n]
+        extra = {}
+        if len(set(args.n)) > 1:
+            eps_inf, eps_inf_err = extrapolate(results)
+            extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
+        records += [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r) if with_theory else math.nan}
+                    for r in results]
+        warnings.append(finite_size_warning(params, results))
     print(format_records(records, args.format))
-    warning = finite_size_warning(params, results)
-    if warning:
-        print(warning, file=sys.stderr)
+    if not with_theory:
+        print(f"eps_theory: none at -f {args.keep_fraction:g}, below the theory's supported range of f "
+              f"[{THEORY_KEEP_FRACTION_RANGE[0]:g}, 1] (the Monte Carlo goes lower)", file=sys.stderr)
+    for warning in dict.fromkeys(warnings):
+        if warning:
+            print(warning, file=sys.stderr)
     return 0
 
 

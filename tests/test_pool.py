@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from theory.frontier import main as frontier_main
-from theory.pool import main, plateau, pool_error, pool_report
+from theory.frontier.__main__ import main as frontier_main
+from theory.pool import plateau, pool_error, pool_report
+from theory.pool.__main__ import main
 
 
 def test_the_plateau_is_every_f_within_tolerance_not_one_point():

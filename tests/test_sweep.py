@@ -3,7 +3,8 @@ import json
 import pytest
 
 from simulations.store import ResultStore
-from simulations.sweep import main, sweep
+from simulations.sweep import sweep
+from simulations.sweep.__main__ import main
 
 
 def _values(records):

@@ -51,6 +51,52 @@ def validate_keep_fraction(keep_fraction: float, name: str = "keep_fraction") ->
     return f
 
 
+# The keep fractions the theory answers (python -m benchmarks.convergence_map: every f in [1e-9, 1] converges at
+# every alpha_prune in ALPHA_RANGE and theta in [0, 89.9]); below it eps and the window edge leave what double
+# precision resolves (theory.solve -f 1e-20 gave eps = nan). The Monte Carlo goes lower (MC_KEEP_FRACTION_MIN).
+THEORY_KEEP_FRACTION_RANGE = (1e-9, 1.0)
+# The Monte Carlo draws the kept examples as order statistics of a pool of alpha_prune N / f: below this f the
+# window edge and the pool size leave double precision (f = 1e-300 overflowed in numpy).
+MC_KEEP_FRACTION_MIN = 1e-100
+# The ridges the command lines accept (L of hinge:L, logistic:L, square:L): the theory is tested down to 1e-6
+# (tests/test_convex.py) and the frontier searches [1e-4, 10]; below 1e-6 the Monte Carlo logistic and square
+# students fail their KKT certificate (logistic:1e-9, square:1e-12) or numpy's Cholesky (logistic:1e-300), above
+# 1e4 the student's norm ~ 1/L underflows what the certificate resolves (square:1e300 overflowed).
+RIDGE_SUPPORTED = (1e-6, 1e4)
+
+
+def validate_theory_keep_fraction(keep_fraction: float, name: str = "keep_fraction") -> float:
+    """f in ``THEORY_KEEP_FRACTION_RANGE`` (the theory's supported range), else ``ValueError`` naming ``name``."""
+    f = validate_keep_fraction(keep_fraction, name)
+    lo, hi = THEORY_KEEP_FRACTION_RANGE
+    if not lo <= f <= hi:
+        raise ValueError(f"{name} must be in [{lo:g}, {hi:g}] for the theory (the range where its solver is tested "
+                         f"to converge), got {keep_fraction!r}")
+    return f
+
+
+def validate_mc_keep_fraction(keep_fraction: float, name: str = "keep_fraction") -> float:
+    """f in [``MC_KEEP_FRACTION_MIN``, 1] (what the Monte Carlo draws in double precision), else ``ValueError``."""
+    f = validate_keep_fraction(keep_fraction, name)
+    if not f >= MC_KEEP_FRACTION_MIN:
+        raise ValueError(f"{name} must be in [{MC_KEEP_FRACTION_MIN:g}, 1] for the Monte Carlo (its order statistics "
+                         f"in double precision), got {keep_fraction!r}")
+    return f
+
+
+def validate_ridge(learner, name: str = "learner"):
+    """The parsed learner, refused (``ValueError`` naming ``name``) when its ridge is outside ``RIDGE_SUPPORTED``."""
+    from theory.learners import Learner
+
+    parsed = Learner.parse(learner)
+    lam = getattr(parsed, "lam", None)
+    lo, hi = RIDGE_SUPPORTED
+    if lam is not None and not lo <= lam <= hi:
+        raise ValueError(f"{name} {learner}: the ridge must be in [{lo:g}, {hi:g}] (the range where the theory and "
+                         f"the Monte Carlo students are tested), got {lam:g}")
+    return parsed
+
+
 def validate_keep(keep: str) -> str:
     """Return the keep policy or raise ``ValueError`` unless it is 'hard' or 'easy'."""
     if keep not in KEEP_POLICIES:

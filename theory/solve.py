@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, expand_keeps, format_records, run_cli
-from theory.model import Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, run_cli
+from theory.frontier import check_routes
+from theory.model import Params
 from theory.probe import resolve_probe_angle
 from theory.rules import Rule
 from theory.solver import solve_grid
@@ -32,7 +33,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
     p.add_argument("-f", "--keep-fraction", type=float, nargs="+", default=list(DEFAULT_KEEP_FRACTIONS),
-                   metavar="F", help="fraction f in (0, 1] of the pool that is kept")
+                   metavar="F", help="fraction f of the pool that is kept, in [1e-9, 1] (the theory's supported range: "
+                   "python -m benchmarks.convergence_map)")
     p.add_keep(multiple=True, default=["both"])
     p.add_probe_angle()
     p.add_probe_alpha()
@@ -48,12 +50,8 @@ def _main(argv: Sequence[str] | None) -> int:
     keeps = expand_keeps(args.keep)
     angle_deg = resolve_probe_angle(args.probe_angle, args.probe_alpha)
     # validate every point before solving anything (ValueError -> one line naming the flag, exit 2)
-    for a in args.alpha_prune:
-        validate_alpha(a, "--alpha-prune")
-    for f in args.keep_fraction:
-        validate_keep_fraction(f, "-f/--keep-fraction")
-    validate_probe_angle_deg(args.probe_angle, "--theta")
-    Params(1.0, learner=args.learner, labels=args.labels)
+    check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, learner=args.learner, labels=args.labels,
+                theory_f=True)
     for keep in keeps:
         try:
             Rule.parse(keep)
@@ -67,7 +65,8 @@ def _main(argv: Sequence[str] | None) -> int:
                     args.keep_fraction == list(DEFAULT_KEEP_FRACTIONS) else ""
                 raise ValueError(f"--keep {keep} at -f {f:g}{defaults}: {exc}") from None
     if not args.tol > 0:
-        raise ValueError(f"tol must be > 0, got {args.tol!r}")
+        raise ValueError(f"--tol must be > 0, got {args.tol!r}")
+    check_routes(args.alpha_prune[0], angle_deg, keeps, args.learner, args.labels, args.keep_fraction[0])
     records = []
     big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
     for keep in keeps:

@@ -12,7 +12,8 @@ Every function takes the pool first, in one order: ``(alpha_total, ..., probe_an
   points that bracket them.
 * :func:`lossless_budget` — the smallest alpha_prune whose error is within ``rel_tol`` of the whole pool's.
 * :func:`easy_hard_crossover` — at a fixed f, the pool size where keeping hard examples overtakes easy ones.
-* :func:`pool_report` — all of the above for one pool, as one record; ``python -m theory.pool``.
+* :func:`pool_report` — all of the above for one pool, as one record; ``python -m theory.pool`` (the command
+  line, :mod:`theory.pool.__main__`; the library never imports it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from theory.frontier import DEFAULT_MIN_KEEP_FRACTION, Setting, _eps, _minimize_over_f, validate_keeps
-from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from theory.frontier import DEFAULT_MIN_KEEP_FRACTION, Setting, converged_point, minimize_over_f, validate_keeps
+from theory.model import (
+    ALPHA_RANGE,
+    KEEP_POLICIES,
+    Params,
+    validate_alpha,
+    validate_keep_fraction,
+    validate_probe_angle_deg,
+    validate_theory_keep_fraction,
+)
 from theory.records import Record
 
 DEFAULT_PLATEAU_TOL = 0.01
@@ -51,7 +60,7 @@ def pool_error(alpha_total: float, keep_fraction: float, keep: str = "hard", pro
     """eps when a pool of alpha_total is pruned by ``keep`` to the fraction f (alpha_prune = f alpha_total)."""
     total = validate_alpha(alpha_total, "alpha_total")
     f = validate_keep_fraction(keep_fraction)
-    return _eps(f * total, f, keep, Setting(probe_angle_deg, learner, labels)).eps
+    return converged_point(f * total, f, keep, Setting(probe_angle_deg, learner, labels)).eps
 
 
 def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
@@ -61,15 +70,26 @@ def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
+    check_pool_floor(total, f_floor)
     setting = _setting(angle_deg, learner, labels)
-    eps, f_opt, keep_opt, at_floor, _ = _minimize_over_f(lambda f: f * total, setting, f_floor,
-                                                         validate_keeps(keeps))
-    return PoolChoice(total, angle_deg, eps, f_opt, keep_opt, at_floor, f_opt * total)
+    best = minimize_over_f(lambda f: f * total, setting, f_floor, validate_keeps(keeps))
+    return PoolChoice(total, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, best.f_opt * total)
 
 
 def _setting(angle_deg: float, learner: str, labels: str) -> Setting:
     p = Params(1.0, learner=learner, labels=labels)  # validates both
-    return Setting(angle_deg, p.learner, p.labels)
+    return Setting(angle_deg, str(p.learner), str(p.labels))  # strings: they are written into the records
+
+
+def check_pool_floor(alpha_total: float, min_keep_fraction: float) -> float:
+    """The smallest f searched, refused (``ValueError`` naming min_keep_fraction) outside the theory's range of f
+    or when the smallest budget min_keep_fraction alpha_total falls below the solver's alpha_prune range."""
+    f_floor = validate_theory_keep_fraction(min_keep_fraction, "min_keep_fraction")
+    if f_floor * alpha_total < ALPHA_RANGE[0]:
+        raise ValueError(f"min_keep_fraction {min_keep_fraction!r} with alpha_total {alpha_total!r} gives a budget "
+                         f"alpha_prune = {f_floor * alpha_total:.3g} below the solver's {ALPHA_RANGE[0]:g}: take "
+                         f"min_keep_fraction >= {ALPHA_RANGE[0] / alpha_total:.3g}")
+    return f_floor
 
 
 def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe_angle_deg: float = 0.0,
@@ -86,7 +106,7 @@ def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe
 
     def excess(log_f: float) -> float:
         f = math.exp(log_f)
-        return _eps(f * total, f, keep, setting).eps - target
+        return converged_point(f * total, f, keep, setting).eps - target
 
     f_best = validate_keep_fraction(f_best, "f_best")
     grid = np.union1d(np.linspace(math.log(validate_keep_fraction(min_keep_fraction)), 0.0, N_PLATEAU_SCAN),
@@ -113,7 +133,7 @@ def lossless_budget(alpha_total: float, probe_angle_deg: float = 0.0, keep: str 
     1e-3 alpha_total is within tolerance (no bracket).
     """
     total = validate_alpha(alpha_total, "alpha_total")
-    target = (1.0 + rel_tol) * _eps(total, 1.0, keep, probe_angle_deg).eps
+    target = (1.0 + rel_tol) * converged_point(total, 1.0, keep, probe_angle_deg).eps
 
     def excess(a: float) -> float:
         return pool_error(total, a / total, keep, probe_angle_deg) / target - 1.0
@@ -142,7 +162,7 @@ def easy_hard_crossover(keep_fraction: float, probe_angle_deg: float = 0.0,
 
     def gap(alpha_total: float) -> float:
         a = f * alpha_total
-        return _eps(a, f, "hard", setting).eps - _eps(a, f, "easy", setting).eps
+        return converged_point(a, f, "hard", setting).eps - converged_point(a, f, "easy", setting).eps
 
     grid = np.geomspace(*alpha_total_range, n_scan)
     values = [gap(a) for a in grid]
@@ -185,7 +205,7 @@ def _hard_easy_crossing(total: float, setting: Setting, f_floor: float) -> tuple
     """In one pool: the f where eps_hard = eps_easy (brentq in ln f on a 24-point scan), and who wins where."""
     def gap(log_f: float) -> float:
         f = math.exp(log_f)
-        return _eps(f * total, f, "hard", setting).eps - _eps(f * total, f, "easy", setting).eps
+        return converged_point(f * total, f, "hard", setting).eps - converged_point(f * total, f, "easy", setting).eps
 
     grid = np.linspace(math.log(f_floor), math.log(0.999), 24)  # f = 1 is the same set for both
     values = np.array([gap(x) for x in grid])
@@ -203,79 +223,13 @@ def pool_report(alpha_total: float, probe_angle_deg: float = 0.0, keeps: Sequenc
     crossing in f."""
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
-    f_floor = validate_keep_fraction(min_keep_fraction)
+    f_floor = check_pool_floor(total, min_keep_fraction)
     setting = _setting(angle_deg, learner, labels)
     best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels)
     f_lo, f_hi = plateau(total, best.keep_opt, best.f_opt, best.eps, angle_deg, f_floor, plateau_tol,
                          setting.learner, setting.labels)
-    unpruned = _eps(total, 1.0, "hard", setting).eps
+    unpruned = converged_point(total, 1.0, "hard", setting).eps
     f_cross, winner = _hard_easy_crossing(total, setting, f_floor) if f_floor < 0.999 else (math.nan, "-")
     return PoolReport(total, angle_deg, setting.learner, setting.labels, best.keep_opt, best.f_opt, best.eps,
                       best.alpha_prune, f_lo, f_hi, f_lo * total, plateau_tol, unpruned, f_cross, winner,
                       best.at_floor)
-
-
-def build_parser():
-    from pruning_cli import ArgumentParser
-
-    p = ArgumentParser(
-        prog="python -m theory.pool",
-        description="The pool question: with a pool of alpha_total N examples and a probe at theta, which examples "
-        "to keep and how many. Prints the best rule and keep fraction f with its error, the whole range of f "
-        "within --plateau-tol of the best (keep-hard curves of a good probe are flat: any f on the plateau is as "
-        "good), the smallest budget that good, the unpruned error, and the f above which keeping hard beats "
-        "keeping easy in this pool.",
-        examples=("python -m theory.pool --alpha-total 50 --theta 5",
-                  "python -m theory.pool --alpha-total 2 10 50 --theta 0 10 --format csv",
-                  "python -m theory.pool --alpha-total 20 --keep hard easy band --theta 10",
-                  "python -m theory.pool --alpha-total 20 --learner logistic:0.01 --labels flip:0.1"),
-    )
-    p.add_argument("--alpha-total", type=float, nargs="+", required=True, metavar="A",
-                   help="pool size(s) alpha_total = P / N (> 0)")
-    p.add_probe_angle(multiple=True)
-    p.add_probe_alpha()
-    p.add_argument("--keep", nargs="+", default=["both"], metavar="RULE",
-                   help="rules to choose from: hard, easy, both (= hard easy), random, a fixed rule such as band:0.1, "
-                   "or a family band, mix, soft (its parameter optimised too)")
-    p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
-                   help="smallest f considered, in (0, 1]")
-    p.add_argument("--plateau-tol", type=float, default=DEFAULT_PLATEAU_TOL, metavar="TOL",
-                   help="relative tolerance that defines the plateau of near-best f (0.01 = within 1%%)")
-    p.add_learner()
-    p.add_format()
-    return p
-
-
-def _main(argv) -> int:
-    from pruning_cli import expand_keeps, format_records, progress
-    from theory.probe import resolve_probe_angle
-
-    args = build_parser().parse_args(argv)
-    for a in args.alpha_total:
-        validate_alpha(a, "--alpha-total")
-    angles = args.probe_angle
-    if args.probe_alpha is not None:
-        angles = [resolve_probe_angle(t, args.probe_alpha) for t in angles]
-    for t in angles:
-        validate_probe_angle_deg(t, "--theta")
-    validate_keep_fraction(args.min_keep_fraction, "--min-keep-fraction")
-    if not args.plateau_tol >= 0.0:
-        raise ValueError(f"--plateau-tol must be >= 0, got {args.plateau_tol!r}")
-    keeps = validate_keeps(expand_keeps(args.keep))
-    _setting(0.0, args.learner, args.labels)
-    points = [(a, t) for t in angles for a in args.alpha_total]
-    records = [pool_report(a, t, keeps, args.min_keep_fraction, args.plateau_tol, args.learner, args.labels).record()
-               for a, t in progress(points, total=len(points), desc="pool")]
-    print(format_records(records, args.format))
-    return 0
-
-
-def main(argv=None) -> int:
-    """Entry point; returns the exit code (2 on bad input)."""
-    from pruning_cli import run_cli
-
-    return run_cli(_main, argv, "python -m theory.pool")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -37,7 +37,8 @@ from perfect pruning of the same fraction (twice its error) at alpha_prune ~ 20 
 (:func:`departure_budget`; the laws give (2K)^3 = 23.5).
 
 ``python -m theory.asymptotics`` prints every law with its constant, uncertainty and the largest alpha
-at which it was checked against the full solver.
+at which it was checked against the full solver (the command line is :mod:`theory.asymptotics.__main__`; the
+library never imports it).
 """
 
 from __future__ import annotations
@@ -228,50 +229,3 @@ def all_laws(angles_deg: Sequence[float] = (1.0, 10.0, 30.0, 60.0), alphas: Sequ
     laws += capacity_law()
     laws += [chance_law(a) for a in (1.0, 1.5)]
     return laws
-
-
-def build_parser():
-    from pruning_cli import ArgumentParser
-
-    p = ArgumentParser(
-        prog="python -m theory.asymptotics",
-        description="The asymptotic laws of the test error: the analytic unpruned constant c0, the "
-        "boundary-density law eps -> c0 / (alpha_prune B), the noisy-probe frontier eps* -> c0 sin(theta) / "
-        "alpha_prune with f_opt ~ K sin(theta) alpha_prune^(-1/3), and the laws at and below alpha_prune = 2; "
-        "each with its constant, uncertainty, the largest alpha (or smallest f) checked against the full solver "
-        "and the relative deviation there.",
-        examples=("python -m theory.asymptotics",
-                  "python -m theory.asymptotics --theta 5 20 --max-alpha 1e5 --format csv"),
-    )
-    p.add_argument("--theta", "--probe-angle", dest="probe_angle", type=float, nargs="+",
-                   default=[1.0, 10.0, 30.0, 60.0], metavar="DEG", help="probe angles (> 0) for the frontier laws")
-    p.add_argument("--max-alpha", type=float, default=1e6, metavar="A",
-                   help="largest alpha_prune of the fits (7 log-spaced budgets from 1e3)")
-    p.add_format()
-    return p
-
-
-def _main(argv) -> int:
-    from pruning_cli import format_records
-
-    args = build_parser().parse_args(argv)
-    hi = validate_alpha(args.max_alpha, "max_alpha")
-    if not hi > 1e3:
-        raise ValueError(f"max_alpha must be > 1000, got {hi:g}")
-    for t in args.probe_angle:
-        if validate_probe_angle_deg(t) == 0.0:
-            raise ValueError("the frontier laws need probe angles > 0")
-    laws = all_laws(args.probe_angle, tuple(np.geomspace(1e3, hi, 7)))
-    print(format_records([law.record() for law in laws], args.format))
-    return 0
-
-
-def main(argv=None) -> int:
-    """Entry point; returns the exit code (2 on bad input)."""
-    from pruning_cli import run_cli
-
-    return run_cli(_main, argv, "python -m theory.asymptotics")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""The frontier's public API: the best achievable error at a data budget (:func:`frontier_point`).
+
+eps*(alpha_prune, theta; f_floor) = min over the rules and f in [f_floor, 1] of eps, with the minimiser, by the
+search of :mod:`theory.frontier.search`; a convex learner named without its ridge has its ridge optimised too.
+:func:`f_min` is the floor of a noisy probe's optimal keep fraction over budgets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import optimize
+
+from theory.frontier.search import FAMILIES, Setting, converged_point, minimize, validate_keeps
+from theory.learners import CONVEX_KINDS
+from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
+from theory.point import route_for
+from theory.records import Record
+
+DEFAULT_MIN_KEEP_FRACTION = 1e-3
+
+
+@dataclass(frozen=True)
+class FrontierPoint(Record):
+    """The best pruning at one budget.
+
+    eps_frontier : min over policy and f in [f_floor, 1] of eps. f_opt, keep_opt : the minimiser.
+    at_floor : True when f_opt is the lower bound f_floor (the optimum is on the bound).
+    eps_random : eps without pruning (f = 1) at the same alpha_prune.
+    n_unconverged : scan points (of 2 N_SCAN) where the saddle point did not converge and that were
+        left out of the minimum (see ``_scan``); 0 in the regimes the tests cover.
+    """
+
+    alpha_prune: float
+    probe_angle_deg: float
+    eps_frontier: float
+    f_opt: float
+    keep_opt: str
+    at_floor: bool
+    eps_random: float
+    min_keep_fraction: float
+    n_unconverged: int = 0
+    learner: str = "max-margin"
+    labels: str = "clean"
+
+    RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
+                     "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
+
+
+def check_routes(alpha_prune: float, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str,
+                 keep_fraction: float = 0.5) -> None:
+    """Refuse, before any search, a rule or label channel the learner cannot take (:func:`theory.point.route_for`:
+    the same one-line ``ValueError`` as ``theory.solve``), naming every refused rule of ``keeps``; a ridge family
+    (``"logistic"``) is checked with a ridge of 1, a rule family (``"band"``) is a window rule."""
+    spec = f"{learner}:1" if learner in CONVEX_KINDS else learner
+    refusals = []
+    for keep in keeps:
+        if keep not in FAMILIES:
+            try:
+                route_for(Params(alpha_prune, keep_fraction, keep, probe_angle_deg, spec, labels))
+            except ValueError as exc:
+                refusals.append(str(exc))
+    if refusals:
+        raise ValueError("; ".join(refusals))
+
+
+def frontier_point(
+    alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
+    keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean",
+) -> FrontierPoint:
+    """eps*(alpha_prune, theta) = min over the rules of ``keeps`` and f in [min_keep_fraction, 1] of eps.
+
+    ``keeps`` holds rules (``"hard"``, ``"mix:0.5"``, ...) and rule families (``"band"``, ``"mix"``,
+    ``"soft"``), whose parameter is optimised too; ``keep_opt`` is the optimal rule with its parameter.
+    ``learner`` and ``labels`` as in :class:`theory.model.Params`; a convex learner named without its ridge
+    (``"logistic"``, ``"hinge"``, ``"square"``) has its ridge optimised too (:func:`_best_ridge`), and
+    ``learner`` of the result is the optimal one, e.g. ``logistic:0.0123``.
+    """
+    alpha = validate_alpha(alpha_prune)
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
+    f_floor = validate_keep_fraction(min_keep_fraction)
+    keeps = validate_keeps(keeps)
+    check_routes(alpha, angle_deg, keeps, learner, labels)
+    if learner in CONVEX_KINDS:
+        Params(1.0, labels=labels)  # validate the channel before the search
+        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels)
+    setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels))
+    eps_random = converged_point(alpha, 1.0, "hard", setting).eps
+    if f_floor == 1.0:
+        return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor, 0,
+                             setting.learner, setting.labels)
+    best = minimize(lambda f: alpha, setting, f_floor, keeps)
+    return FrontierPoint(alpha, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, eps_random, f_floor,
+                         best.n_unconverged, setting.learner, setting.labels)
+
+
+RIDGE_RANGE = (1e-4, 10.0)  # the ridges the frontier searches when asked to optimise lambda
+N_RIDGE_SCAN = 6
+
+
+def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str
+                ) -> FrontierPoint:
+    """min over lambda in ``RIDGE_RANGE`` of the frontier point of kind:lambda: a scan of ``N_RIDGE_SCAN``
+    values of ln lambda, then bounded Brent (xatol 0.05 in ln lambda) around the best. The unpruned
+    error ``eps_random`` is that of the optimal ridge at f = 1 (also optimised)."""
+    lo, hi = (math.log(x) for x in RIDGE_RANGE)
+    points: dict[float, FrontierPoint] = {}
+
+    def at(log_lam: float, floor: float) -> FrontierPoint:
+        key = (log_lam, floor)
+        if key not in points:
+            points[key] = frontier_point(alpha, angle_deg, floor, keeps, f"{kind}:{math.exp(log_lam):.6g}", labels)
+        return points[key]
+
+    def best(floor: float) -> FrontierPoint:
+        grid = np.linspace(lo, hi, N_RIDGE_SCAN)
+        values = [at(float(x), floor).eps_frontier for x in grid]
+        i = int(np.argmin(values))
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
+                                 options={"xatol": 0.05})
+        return min((p for (x, fl), p in points.items() if fl == floor), key=lambda p: p.eps_frontier)
+
+    pruned = best(f_floor)
+    unpruned = best(1.0) if f_floor < 1.0 else pruned
+    return replace(pruned, eps_random=unpruned.eps_frontier,
+                   n_unconverged=sum(p.n_unconverged for p in points.values()))
+
+
+def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,
+             min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION) -> list[FrontierPoint]:
+    """:func:`frontier_point` for each alpha_prune."""
+    return [frontier_point(a, probe_angle_deg, min_keep_fraction) for a in alpha_prunes]
+
+
+@dataclass(frozen=True)
+class KeepFractionFloor(Record):
+    """The smallest optimal keep fraction of a noisy probe on a grid of budgets.
+
+    f_min : the smallest f_opt on the grid; alpha_at_min : where it occurs; saturated : whether it is
+    interior to the grid (False: f_opt was still falling at the largest alpha_prune, f_min is an upper
+    bound); alpha_prunes, f_opt : the grid and f_opt on it.
+    """
+
+    probe_angle_deg: float
+    f_min: float
+    alpha_at_min: float
+    saturated: bool
+    alpha_prunes: tuple
+    f_opt: tuple
+
+    RECORD_FIELDS = ("probe_angle_deg", "f_min", "alpha_at_min", "saturated")
+
+
+def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
+          min_keep_fraction: float = 1e-6) -> KeepFractionFloor:
+    """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune (see
+    :class:`KeepFractionFloor`)."""
+    angle_deg = validate_probe_angle_deg(probe_angle_deg)
+    if angle_deg == 0.0:
+        raise ValueError("f_min is defined for a noisy probe, probe_angle_deg > 0")
+    points = [frontier_point(a, angle_deg, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
+    f_opts = np.array([p.f_opt for p in points])
+    i = int(np.argmin(f_opts))
+    return KeepFractionFloor(angle_deg, float(f_opts[i]), float(alpha_prunes[i]), i < len(points) - 1,
+                             tuple(float(a) for a in alpha_prunes), tuple(f_opts.tolist()))

@@ -1,0 +1,200 @@
+"""The frontier's search engine: the minimum of eps over the keep fraction f (and over rules and rule families).
+
+The search over log f is a scan (``N_SCAN`` points a rule, warm-started along f from f = 1 down) followed by
+bounded Brent (``scipy.optimize.minimize_scalar``, ``xatol`` = 1e-6 in log f) in the bracket around the best
+scanned point of *each* local minimum, so that several minima across the rules are all refined. An optimum on
+the bound f_floor is flagged ``at_floor`` and never reported as interior. A rule family (``band``, ``mix``,
+``soft``) has its parameter optimised too (:func:`best_of_family`). The result is an :class:`Optimum`.
+
+Used by the frontier's API (:mod:`theory.frontier.api`: budget fixed, alpha_prune(f) = alpha) and by the pool
+(:mod:`theory.pool`: pool fixed, alpha_prune(f) = f alpha_total).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import optimize
+
+from theory.model import Params
+from theory.point import PointResult, solve_point
+
+N_SCAN = 24
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the frontier holds fixed while it searches rules and f: the probe angle, the learner and the label
+    channel (see :class:`theory.model.Params`). A learner given without its ridge (``"logistic"``) is a family
+    whose ridge :func:`theory.frontier.frontier_point` optimises."""
+
+    probe_angle_deg: float
+    learner: str = "max-margin"
+    labels: str = "clean"
+
+    def params(self, alpha_prune: float, f: float, keep: str) -> Params:
+        return Params(alpha_prune, f, keep, self.probe_angle_deg, self.learner, self.labels)
+
+    def __str__(self) -> str:
+        return f"probe_angle_deg={self.probe_angle_deg}, learner={self.learner}, labels={self.labels}"
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The minimum found by the search.
+
+    eps : the lowest error; f_opt, keep_opt : where (the rule with its parameter); at_floor : f_opt is the lower
+    bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum).
+    """
+
+    eps: float
+    f_opt: float
+    keep_opt: str
+    at_floor: bool
+    n_unconverged: int
+
+
+def as_setting(setting: Setting | float) -> Setting:
+    """A :class:`Setting`; a bare number is a probe angle (max-margin, clean labels)."""
+    return setting if isinstance(setting, Setting) else Setting(float(setting))
+
+
+def converged_point(alpha_prune: float, f: float, keep: str, setting: Setting | float, x0=None) -> PointResult:
+    """The theory at (alpha_prune, f, keep) in ``setting``; ``RuntimeError`` when it does not converge."""
+    setting = as_setting(setting)
+    res = solve_point(setting.params(alpha_prune, f, keep), x0=x0)
+    if not res.success:
+        raise RuntimeError(f"saddle point did not converge at alpha_prune={alpha_prune}, f={f}, keep={keep}, "
+                           f"{setting}: {res.message} (residual {res.residual:.2g})")
+    return res
+
+
+KeepSpec = str | Callable[[float], str]  # a rule, or a rule that depends on f (band:S = s (1 - f))
+
+
+def rule_at(keep: KeepSpec, f: float) -> str:
+    """The rule ``keep`` at the keep fraction f (a fixed rule, or a rule that depends on f)."""
+    return keep(f) if callable(keep) else keep
+
+
+def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, x0=None) -> float:
+    try:
+        res = solve_point(setting.params(alpha_prune, f, rule_at(keep, f)), x0=x0)
+    except ValueError:  # outside what the rule allows at this f (soft:T with c beyond doubles; an agree rule's f
+        return math.inf  # above the agreeing fraction)
+    return res.eps if res.success else math.inf
+
+
+def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
+          ) -> tuple[np.ndarray, list]:
+    """eps and solver states on the log f grid (from f = 1 down, warm-started).
+
+    A point where the saddle point does not converge is +inf (excluded from the minimum, counted by
+    the caller). Known case: easy windows of a huge pool at theta > 0, where the student approaches the
+    probe (chi -> 0, the edge of the parametrisation) and eps -> theta / pi.
+    """
+    eps = np.full(log_f.size, np.inf)
+    states: list = [None] * log_f.size
+    x0 = None
+    for i in range(log_f.size - 1, -1, -1):
+        f = math.exp(log_f[i])
+        try:
+            res = solve_point(setting.params(alpha_of_f(f), f, rule_at(keep, f)), x0=x0)
+        except ValueError:  # outside the rule's domain at this f: not a candidate (NaN, not counted)
+            eps[i] = math.nan
+            continue
+        if res.success:
+            eps[i], x0 = res.eps, res.q
+            states[i] = res.q
+    return eps, states
+
+
+def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float,
+                    keeps: Sequence[KeepSpec]) -> Optimum:
+    """min over the rules ``keeps`` and f in [f_floor, 1] of eps(alpha_of_f(f), f) (module doc).
+
+    ``RuntimeError`` when no point of the scan converged.
+    """
+    lo = math.log(f_floor)
+    log_f = np.linspace(lo, 0.0, N_SCAN)
+    best = (math.inf, 1.0, "hard")
+    n_unconverged = 0
+    for keep in keeps:
+        eps, states = _scan(alpha_of_f, keep, setting, log_f)
+        n_unconverged += int(np.sum(np.isinf(eps)))
+        for i in range(log_f.size):
+            if not np.isfinite(eps[i]):
+                continue
+            if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
+                continue
+            a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
+            with np.errstate(invalid="ignore"):  # inf at unconverged points
+                res = optimize.minimize_scalar(
+                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, setting, q),
+                    bounds=(a, b), method="bounded", options={"xatol": 1e-6},
+                )
+            for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
+                if e < best[0]:
+                    best = (e, math.exp(x), keep)
+    eps_best, f_opt, keep_opt = best
+    keep_opt = rule_at(keep_opt, f_opt)
+    # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
+    at_floor = math.log(f_opt) - lo < 1e-4
+    if at_floor:
+        f_opt = f_floor
+        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting))
+    if not math.isfinite(eps_best):
+        raise RuntimeError(f"no converged point on the scan over f at {setting}")
+    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged)
+
+
+FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [lo, hi] -> rule at f
+    "band": ((0.0, 1.0), lambda x, f: f"band:{x * (1.0 - f):.12g}"),  # S = x (1 - f)
+    "mix": ((0.0, 1.0), lambda x, f: f"mix:{x:.12g}"),
+    "soft": ((math.log(0.02), math.log(5.0)), lambda x, f: f"soft:{math.exp(x):.12g}"),  # T = e^x
+}
+N_FAMILY_SCAN = 6
+
+
+def best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float
+                   ) -> Optimum:
+    """min over the family parameter x (a scan of ``N_FAMILY_SCAN`` values, then bounded Brent with xatol
+    1e-3 around the best) of the min over f; ``n_unconverged`` summed over every parameter tried."""
+    (lo, hi), make = FAMILIES[family]
+    results: dict[float, Optimum] = {}
+
+    def inner(x: float) -> float:
+        if x not in results:
+            try:
+                results[x] = minimize_over_f(alpha_of_f, setting, f_floor, [lambda f, x=x: make(x, f)])
+            except RuntimeError:  # nothing converged for this parameter
+                results[x] = Optimum(math.inf, 1.0, make(x, 1.0), False, N_SCAN)
+        return results[x].eps
+
+    grid = np.linspace(lo, hi, N_FAMILY_SCAN)
+    values = [inner(float(x)) for x in grid]
+    i = int(np.argmin(values))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    optimize.minimize_scalar(inner, bounds=(a, b), method="bounded", options={"xatol": 1e-3})
+    best = min(results.values(), key=lambda r: r.eps)
+    return replace(best, n_unconverged=sum(r.n_unconverged for r in results.values()))
+
+
+def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float, keeps: Sequence[str]
+             ) -> Optimum:
+    """min over the rules of ``keeps`` (and the parameter of the families among them) and f."""
+    plain = [k for k in keeps if k not in FAMILIES]
+    candidates = [minimize_over_f(alpha_of_f, setting, f_floor, plain)] if plain else []
+    candidates += [best_of_family(k, alpha_of_f, setting, f_floor) for k in keeps if k in FAMILIES]
+    best = min(candidates, key=lambda c: c.eps)
+    return replace(best, n_unconverged=sum(c.n_unconverged for c in candidates))
+
+
+def validate_keeps(keeps: Sequence[str]) -> list[str]:
+    """Rule strings (validated) and family names (band, mix, soft: their parameter is optimised)."""
+    from theory.rules import Rule
+
+    return [k if k in FAMILIES else str(Rule.parse(k)) for k in keeps]
