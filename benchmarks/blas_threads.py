@@ -5,7 +5,8 @@ machine load), for square, logistic and hinge.
     python -m benchmarks.blas_threads [--n 200] [--seeds 5] [--repeats 3]
 
 Points (the issue's commands): alpha_prune = 2, f = 0.5, keep hard, theta = 0, N = 200, 5 seeds, one worker;
-square:0.1 and logistic:0.01 with flip:0.1, hinge:0.1 with flip:0.05. A child warms up (numba compilation, one
+square:0.1 and logistic:0.01 with flip:0.1, hinge:0.1 with flip:0.05, and the max-margin student on clean
+labels (its numba active set calls BLAS too). A child warms up (numba compilation, one
 seed at small N), then times ``simulate`` ``--repeats`` times and reports the fastest run and the BLAS/OpenMP
 thread counts it sees before and after (``threadpoolctl.threadpool_info``: the package limits BLAS inside its
 fits only). ``default``: the environment without OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and
@@ -22,7 +23,7 @@ import subprocess
 import sys
 
 CASES = (("square", "square:0.1", "flip:0.1"), ("logistic", "logistic:0.01", "flip:0.1"),
-         ("hinge", "hinge:0.1", "flip:0.05"))
+         ("hinge", "hinge:0.1", "flip:0.05"), ("max-margin", "max-margin", "clean"))
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BEYOND_SCALING_BLAS_THREADS")
 GOAL = 1.3
 

@@ -22,6 +22,7 @@ from simulations.data import pool_sizes
 from simulations.measure import order_parameters
 from simulations.probes import parse_probe, sample_with_probe
 from simulations.student import fit_max_margin, fit_max_margin_batch
+from simulations.threads import blas_limit, default_workers
 from theory.model import Params
 from theory.point import route_for, solve_point
 from theory.progress import progress
@@ -116,8 +117,14 @@ def run_chunk(unit) -> list[SeedValue]:
 
     One path for every backend: sample each seed (with its probe, :func:`simulations.probes.sample_with_probe`),
     fit all of them with :func:`fit_max_margin_batch` (the JAX interior point solves the chunk as one batch),
-    measure eps from each student's direction.
+    measure eps from each student's direction. BLAS runs one thread per fit inside (:mod:`simulations.threads`:
+    the limit is entered once per unit and lifted on return; ``BEYOND_SCALING_BLAS_THREADS`` changes it).
     """
+    with blas_limit():
+        return _run_chunk(unit)
+
+
+def _run_chunk(unit) -> list[SeedValue]:
     params, n, seed, indices, backend, probe = unit
     drawn = [sample_with_probe(params, n, [seed, n, i], probe) for i in indices]
     if params.learner.route == "convex":  # one certified fit per seed (simulations.convex_student)
@@ -170,7 +177,7 @@ def simulate(
     *,
     seed: int = 0,
     backend: str = "numba",
-    workers: int = 1,
+    workers: int | None = 1,
     show_progress: bool = False,
     probe: str = "fixed",
 ) -> SimResult:
@@ -181,7 +188,9 @@ def simulate(
     ----------
     params : the point; n : input dimension N >= 2; seeds : number of data sets (>= 2 for an error bar).
     seed : base seed; backend : "numba" (exact active set) or "jax" (batched interior point).
-    workers : processes running seed chunks in parallel.
+    workers : processes running seed chunks in parallel (chunks of 4 seeds with the numba backend); None: the
+        cores this process may use (:func:`simulations.threads.default_workers`; 1 inside a worker process, so
+        that pools in pools do not multiply). Each fit runs one BLAS thread (:mod:`simulations.threads`).
     probe : ``fixed`` (the exact angle of params), ``alpha:A`` or ``self`` (:mod:`simulations.probes`).
     """
     if not isinstance(params, Params):
@@ -189,8 +198,10 @@ def simulate(
     check_point(params, backend)
     if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if workers is None:
+        workers = default_workers()
     if isinstance(workers, bool) or int(workers) != workers or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+        raise ValueError(f"workers must be an integer >= 1 or None, got {workers!r}")
     pool_sizes(n, params.alpha_prune, params.keep_fraction)  # validates n
     probe = parse_probe(probe)
     start = time.perf_counter()
@@ -203,7 +214,7 @@ def simulate(
     if workers > 1 and len(chunks) > 1:
         # forkserver, not fork: the calling process may have started JAX threads (fork would copy their locks)
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=int(workers), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(int(workers), len(chunks)), mp_context=context) as pool:
             for out in pool.map(run_chunk, chunks):
                 values += out
                 if bar is not None:
@@ -304,7 +315,7 @@ class ScalingStudy:
 
 
 def scaling_study(params: Params, seeds: int = 20, ns: Sequence[int] = SCALING_NS, *, seed: int = 0,
-                  backend: str = "numba", workers: int = 1) -> ScalingStudy:
+                  backend: str = "numba", workers: int | None = 1) -> ScalingStudy:
     """Finite-size study of one point: simulate at every N in ``ns`` and extrapolate eps_N = eps_inf + c/N."""
     results = tuple(simulate(params, n, seeds, seed=seed, backend=backend, workers=workers, show_progress=True)
                     for n in ns)
