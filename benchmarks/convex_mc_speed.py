@@ -21,15 +21,11 @@ import numpy as np
 
 from simulations.convex_student import fit_convex
 from simulations.data import sample_pruned
+from tests.convex_reference import cvxpy_solve, objective  # the tests' reference solvers: imports go one way
 from theory import Params
 from theory.learners import Learner
 
 LEARNERS = ("square:0.1", "logistic:0.01", "hinge:0.1")
-
-
-def objective(Z: np.ndarray, u: np.ndarray, learner: Learner) -> float:
-    m = Z @ u
-    return float(learner.loss(np.ones_like(m), m).sum() + 0.5 * learner.lam * Z.shape[1] * u @ u)
 
 
 def timed(fn, repeats: int = 1):
@@ -39,17 +35,6 @@ def timed(fn, repeats: int = 1):
         out = fn()
         times.append(time.perf_counter() - t0)
     return min(times), out
-
-
-def cvxpy_solve(Z: np.ndarray, learner: Learner) -> np.ndarray:
-    import cvxpy as cp
-
-    u = cp.Variable(Z.shape[1])
-    m = Z @ u
-    loss = {"square": cp.sum_squares(1 - m) / 2, "logistic": cp.sum(cp.logistic(-m)),
-            "hinge": cp.sum(cp.pos(1 - m))}[learner.kind]
-    cp.Problem(cp.Minimize(loss + learner.lam * Z.shape[1] / 2 * cp.sum_squares(u))).solve(solver=cp.CLARABEL)
-    return np.asarray(u.value)
 
 
 def sklearn_solve(X: np.ndarray, y: np.ndarray, learner: Learner) -> np.ndarray:

@@ -14,7 +14,8 @@ import pytest
 
 from theory import Params, generalization_error, solve_saddle
 
-ENTRY_POINTS = ["theory.solve", "theory.frontier", "simulations.run", "simulations.sweep", "figures"]
+ENTRY_POINTS = ["theory.solve", "theory.frontier", "theory.pool", "theory.asymptotics", "simulations.run",
+                "simulations.sweep", "figures"]
 
 
 def _run(args, cwd=None, python=sys.executable, timeout=300):
@@ -26,7 +27,9 @@ def test_help_has_examples_and_the_shared_flags(module):
     proc = _run([module, "--help"])
     assert proc.returncode == 0
     assert "examples:" in proc.stdout and "--format" in proc.stdout
-    if module != "figures":
+    if module == "theory.asymptotics":  # the frontier laws need a noisy probe: --theta is several angles > 0
+        assert "--theta DEG [DEG ...]" in proc.stdout and "probe angles (> 0)" in " ".join(proc.stdout.split())
+    elif module != "figures":
         text = " ".join(proc.stdout.split())
         assert "--theta DEG" in text and "0 = perfect pruning metric (default: " in text
         assert text.split("0 = perfect pruning metric (default: ")[1][:5] in ("0.0) ", "[0.0]")

@@ -1,0 +1,25 @@
+"""Reference solutions of the convex students' training problems (CVXPY/Clarabel), shared by the tests and
+``benchmarks.convex_mc_speed`` (benchmarks import tests' helpers, never the other way)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theory.learners import Learner
+
+
+def objective(Z: np.ndarray, u: np.ndarray, learner: Learner) -> float:
+    m = Z @ u
+    return float(learner.loss(np.ones_like(m), m).sum() + 0.5 * learner.lam * Z.shape[1] * u @ u)
+
+
+
+def cvxpy_solve(Z: np.ndarray, learner: Learner) -> np.ndarray:
+    import cvxpy as cp
+
+    u = cp.Variable(Z.shape[1])
+    m = Z @ u
+    loss = {"square": cp.sum_squares(1 - m) / 2, "logistic": cp.sum(cp.logistic(-m)),
+            "hinge": cp.sum(cp.pos(1 - m))}[learner.kind]
+    cp.Problem(cp.Minimize(loss + learner.lam * Z.shape[1] / 2 * cp.sum_squares(u))).solve(solver=cp.CLARABEL)
+    return np.asarray(u.value)
