@@ -39,7 +39,7 @@ import math
 import numpy as np
 from scipy import optimize
 
-from theory.convex_moments import GAUSS_BREAKS, LOGISTIC_BREAKS, moments, moments_and_jacobian
+from theory.convex_moments import GAUSS_BREAKS, moments, moments_and_jacobian
 from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.labels import LabelChannel
 from theory.learners import Learner
@@ -88,6 +88,7 @@ class ConvexProblem:
         self.rule = params.rule
         self.f = params.keep_fraction
         self.alpha = params.alpha_prune
+        self.loss = self.learner.loss_function  # theory.losses.Loss: read by every quadrature route
         self.lam = float(self.learner.lam)
         self.theta = params.probe_angle
         self.n_c = 1 if self.theta == 0.0 else 2
@@ -136,13 +137,7 @@ class ConvexProblem:
         if abs(cz) > 0.0:  # the inner integral (label y = +1), a function of c_z z, varies on the scale rho
             # around the loss's kinks (hinge, square: Gaussian-tail offsets around each) and on the logistic loss's
             # own scale (h ~ 1: its curvature and exponential tails, at omega(h_k) for the inner breaks h_k)
-            offsets = GAUSS_BREAKS * rho
-            if self.learner.code == 1:
-                breaks += [(g - V / (1.0 + math.exp(g))) / cz for g in LOGISTIC_BREAKS]
-                breaks += list(offsets / cz)
-            else:
-                kinks = (1.0, 1.0 - V) if self.learner.code == 0 else (1.0,)
-                breaks += [(k + o) / cz for k in kinks for o in offsets]
+            breaks += self.loss.z_breaks(cz, V, GAUSS_BREAKS * rho)
         b = np.unique(np.clip(np.array(breaks), -zm, zm))
         # subdivide wide panels (finer where a weighted rule varies, |z| < 6) into k equal parts each
         lo, hi = b[:-1], b[1:]
@@ -181,11 +176,11 @@ class ConvexProblem:
         """(A_z, A_w, B, C, M) at the given order parameters."""
         self.nfev += 1
         if self.pieces is not None:
-            return moments_theta0(self.learner.code, V, cz, sigma, self.pieces)
+            return moments_theta0(self.loss, V, cz, sigma, self.pieces)
         z, w = self.z_quadrature(cz, cw, sigma, V)
         if self.uses_shared_grid(cz, sigma, z, w):
-            return moments_shared_grid(self.learner.code, V, cz, sigma, z, w * self.labels.prob_plus(z))[0]
-        return moments(self.learner.code, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
+            return moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))[0]
+        return moments(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
 
     def uses_shared_grid(self, cz: float, sigma: float, z: np.ndarray, w: np.ndarray) -> bool:
         """theta = 0 outside :mod:`theory.window_moments`: the inner integral on one shared grid
@@ -233,11 +228,11 @@ class ConvexProblem:
         z, w = self.z_quadrature(cz, cw, sigma, V)
         self.nfev += 1
         if self.uses_shared_grid(cz, sigma, z, w):
-            m, d3 = moments_shared_grid(self.learner.code, V, cz, sigma, z, w * self.labels.prob_plus(z))
+            m, d3 = moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))
             dm = np.zeros((m.size, 4))
             dm[:, [0, 2, 3]] = d3
         else:
-            m, dm = moments_and_jacobian(self.learner.code, V, cz, cw, sigma, self.theta, self.channel,
+            m, dm = moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel,
                                          self.chan_param, z, w)
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)

@@ -29,7 +29,12 @@ Gauss-Hermite average over w (``N_HERMITE`` nodes). The s integral is composite 
 the logistic loss, where its curvature varies (y h = 0, +-1.5, +-3, +-5, +-8, +-12, mapped to omega).
 For the logistic loss the nodes are placed in h instead of omega (omega(h) = h + V loss'(y, h) is
 explicit and increasing, Jacobian 1 + V loss''(y, h)), so no proximal map is solved at a node: only the
-panel ends are mapped to h, by the safeguarded Newton iteration of :func:`theory.learners.logistic_prox_scalar`.
+panel ends are mapped to h, by the loss's ``node`` (the safeguarded Newton iteration of
+:func:`theory.losses.logistic.logistic_prox_scalar`).
+
+**The loss** enters as data (:class:`theory.losses.Loss`): its handle (:mod:`theory.losses.compiled`) through
+which the kernel calls its ``point``, ``omega_derivatives``, ``v_derivatives`` and ``node``, and its omega breaks
+and the jumps of 1 - dh/domega as arrays.
 """
 
 from __future__ import annotations
@@ -39,8 +44,10 @@ import math
 import numba
 import numpy as np
 
-from theory.learners import logistic_prox_scalar as _logistic_prox
-from theory.learners import sigmoid_scalar as _sigmoid
+from theory.losses.base import Loss
+from theory.losses.compiled import node, omega_derivatives, point, v_derivatives
+from theory.losses.logistic import LOGISTIC_BREAKS  # noqa: F401 - re-exported
+from theory.losses.logistic import sigmoid_scalar as _sigmoid
 
 N_INNER = 10  # Gauss-Legendre nodes per inner panel
 N_HERMITE = 24  # Gauss-Hermite nodes for the logit channel's w average
@@ -51,9 +58,6 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)
 _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
-# where the logistic curvature varies (|h| <= 5) and its exponential tails e^-|h| (panels <= 6 wide out to e^-36)
-LOGISTIC_BREAKS = (-36.0, -30.0, -24.0, -18.0, -12.0, -8.0, -5.0, -3.0, -1.5, 0.0, 1.5, 3.0, 5.0, 8.0, 12.0, 18.0, 24.0,
-                   30.0, 36.0)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -123,171 +127,6 @@ def insert_sorted(buf, n, x, lo, hi):
 
 
 @numba.njit(cache=True)
-def prox_point(loss, y, u, V):
-    """At an inner node u (omega for hinge/square, h for logistic): (omega, jacobian d omega / d u, loss'(h),
-    (omega - h)^2, 1 - d h / d omega)."""
-    if loss == 1:  # logistic, u = h
-        g = y * u
-        sm = _sigmoid(-g)
-        d1 = -y * sm
-        d2 = sm * (1.0 - sm)
-        omega = u + V * d1
-        return omega, 1.0 + V * d2, d1, (V * d1) ** 2, V * d2 / (1.0 + V * d2)
-    omega = u
-    if loss == 2:  # square
-        h = (omega + V * y) / (1.0 + V)
-        return omega, 1.0, h - y, (omega - h) ** 2, V / (1.0 + V)
-    # hinge
-    yo = y * omega
-    if yo >= 1.0:
-        return omega, 1.0, 0.0, 0.0, 0.0
-    if yo >= 1.0 - V:
-        return omega, 1.0, (omega - y) / V, (omega - y) ** 2, 1.0
-    return omega, 1.0, -y, V * V, 0.0
-
-
-@numba.njit(cache=True)
-def omega_derivatives(loss, omega, u, V):
-    """d/domega of (loss'(h), (omega - h)^2, 1 - dh/domega) for y = +1 (u = h for the logistic loss, omega
-    otherwise), h' = 1 / (1 + V loss''): loss'' h', 2 (omega - h)(1 - h'), V loss''' h'^3. The hinge's 1 - h'
-    is a box, 1 on [1 - V, 1): its derivative is two delta functions, which the callers add."""
-    if loss == 1:
-        s = _sigmoid(-u)
-        d2 = s * (1.0 - s)
-        d3 = -d2 * (1.0 - 2.0 * s)
-        hp = 1.0 / (1.0 + V * d2)
-        return d2 * hp, 2.0 * (omega - u) * (1.0 - hp), V * d3 * hp ** 3
-    if loss == 2:
-        h = (omega + V) / (1.0 + V)
-        return 1.0 / (1.0 + V), 2.0 * (omega - h) * V / (1.0 + V), 0.0
-    if 1.0 - V <= omega < 1.0:
-        return 1.0 / V, 2.0 * (omega - 1.0), 0.0
-    return 0.0, 0.0, 0.0
-
-
-@numba.njit(cache=True)
-def v_derivatives(loss, omega, u, V):
-    """d/dV at fixed omega of (loss'(h), (omega - h)^2, 1 - dh/domega) for y = +1, h = prox_{V loss}(omega) (u = h
-    for the logistic loss, omega otherwise). With dh/dV = -loss'(h) / (1 + V loss''(h)): d loss' = loss'' dh/dV,
-    d (omega - h)^2 = -2 (omega - h) dh/dV, d (1 - h') = (loss'' + V loss''' dh/dV) / (1 + V loss'')^2. The hinge's
-    kink at omega = 1 - V moves with V: the callers add that boundary term to C."""
-    if loss == 1:
-        s = _sigmoid(-u)
-        d2 = s * (1.0 - s)
-        d3 = -d2 * (1.0 - 2.0 * s)
-        dh = s / (1.0 + V * d2)
-        return d2 * dh, -2.0 * (omega - u) * dh, (d2 + V * d3 * dh) / (1.0 + V * d2) ** 2
-    if loss == 2:
-        dh = (1.0 - omega) / (1.0 + V) ** 2
-        h = (omega + V) / (1.0 + V)
-        return dh, -2.0 * (omega - h) * dh, 1.0 / (1.0 + V) ** 2
-    if omega >= 1.0:
-        return 0.0, 0.0, 0.0
-    if omega >= 1.0 - V:
-        return -(omega - 1.0) / (V * V), 0.0, 0.0
-    return 0.0, 2.0 * V, 0.0
-
-
-@numba.njit(cache=True)
-def kept_moments(loss, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
-                 s_breaks, gl_x, gl_w, gh_x, gh_w, want_jac=False):
-    """((A_z, A_w, B, C, M), their derivatives [5, 4] in (c_z, c_w, sigma, V) if ``want_jac`` else zeros) of the
-    module docstring; ``z_weights`` include q(z, +1) phi(z) / f (the label y = +1; y = -1 by mirror symmetry).
-
-    The derivatives by Stein's identity: the measure of (z, w, xi, y) does not depend on the order parameters,
-    which enter through omega = c_z z + c_w w + sigma xi alone, so d/dc E[G(omega) m] = E[G'(omega) m (z, w, xi)]
-    (:func:`omega_derivatives`; E[xi ... | s] = (s E[...] - c_w E[w ...]) / sigma) and d/dV E[G m] = E[dG/dV m]
-    (:func:`v_derivatives`); the hinge's box 1 - h' on [1 - V, 1) adds the density at its two ends."""
-    out = np.zeros(N_MOMENTS)
-    jac = np.zeros((N_MOMENTS, 4))
-    rho = math.sqrt(cw * cw + sigma * sigma)
-    if not in_domain(cz, cw, sigma, V):
-        out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
-        jac[:, :] = np.nan
-        return out, jac
-    k = cw / (rho * rho)
-    tau = sigma / rho
-    lo = -S_RANGE * rho
-    hi = S_RANGE * rho
-    nb = s_breaks.size
-    buf = np.empty(nb + 32)
-    for iz in range(z_nodes.size):
-        z = z_nodes[iz]
-        a = cz * z
-        # y = +1 only: the y = -1 half is its mirror image (module docstring)
-        y = 1.0
-        wz = z_weights[iz]
-        if wz == 0.0:
-            continue
-        n = 0
-        for j in range(nb):
-            buf[n] = s_breaks[j] * rho
-            n += 1
-        # the label step of the sign channels, where d = 0, and its width tau / |k|
-        if channel == 0 and sin_t > 0.0 and k != 0.0:
-            w0 = -z * cos_t / sin_t
-            s_star = w0 / k
-            width = tau / abs(k)
-            for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
-                n = insert_sorted(buf, n, s_star + m * width, lo, hi)
-        if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
-            n = insert_sorted(buf, n, y * 1.0 - a, lo, hi)
-            n = insert_sorted(buf, n, y * (1.0 - V) - a, lo, hi)
-        elif loss == 1:  # where the logistic curvature varies: y h = g_k, i.e. y omega = g_k - V sigmoid(-g_k)
-            for g_k in LOGISTIC_BREAKS:
-                n = insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)) - a, lo, hi)
-        for p in range(n - 1):
-            s0 = buf[p]
-            s1 = buf[p + 1]
-            if s1 <= s0:
-                continue
-            if loss == 1:  # nodes in h: map the panel ends through the prox
-                u0 = y * _logistic_prox(y * (a + s0), V)
-                u1 = y * _logistic_prox(y * (a + s1), V)  # h is increasing in omega for either y
-            else:
-                u0 = a + s0
-                u1 = a + s1
-            half = 0.5 * (u1 - u0)
-            mid = 0.5 * (u1 + u0)
-            if half <= 0.0:
-                continue
-            for q in range(gl_x.size):
-                u = mid + half * gl_x[q]
-                omega, domega_du, d1, dev2, soft = prox_point(loss, y, u, V)
-                s = omega - a
-                dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * domega_du * gl_w[q] * half * wz
-                if dens == 0.0:
-                    continue
-                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
-                                                       gh_x, gh_w)
-                out[0] += dens * weight * d1 * z
-                out[1] += dens * first * d1
-                out[2] += dens * weight * dev2
-                out[3] += dens * weight * soft
-                out[4] += dens * weight
-                if want_jac:
-                    g0, g1, g2 = omega_derivatives(loss, omega, u, V)
-                    v0, v1, v2 = v_derivatives(loss, omega, u, V)
-                    xi_1 = (s * weight - cw * first) / sigma  # E[xi P], E[xi w P]
-                    xi_w = (s * first - cw * second) / sigma
-                    _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g2, v0, v1, v2)
-        if want_jac and loss == 0:  # the ends of the hinge's box 1 - h' = 1 on [1 - V, 1)
-            for end, sign in ((1.0 - V, 1.0), (1.0, -1.0)):
-                s = end - a
-                dens = sign * _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * wz
-                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
-                                                       gh_x, gh_w)
-                jac[3, 0] += dens * weight * z
-                jac[3, 1] += dens * first
-                jac[3, 2] += dens * (s * weight - cw * first) / sigma
-                if sign > 0.0:  # the lower end moves down as V grows
-                    jac[3, 3] += dens * weight
-    out *= 2.0  # the y = -1 half
-    jac *= 2.0
-    return out, jac
-
-
-@numba.njit(cache=True)
 def _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g2, v0, v1, v2):
     """One inner node's share of the derivatives (rows A_z, A_w, B, C, M; columns c_z, c_w, sigma, V)."""
     jac[0, 0] += dens * g0 * z * z * weight
@@ -308,16 +147,120 @@ def _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g
     jac[3, 3] += dens * v2 * weight
 
 
-def moments(loss: int, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
+@numba.njit(cache=True)
+def kept_moments(L, omega_breaks, jumps, V, cz, cw, sigma, cos_t, sin_t, channel, chan_param, z_nodes, z_weights,
+                 s_breaks, gl_x, gl_w, gh_x, gh_w, want_jac):
+    """((A_z, A_w, B, C, M), their derivatives [5, 4] in (c_z, c_w, sigma, V) if ``want_jac`` else zeros) of the
+    module docstring; ``z_weights`` include q(z, +1) phi(z) / f (the label y = +1; y = -1 by mirror symmetry).
+
+    The derivatives by Stein's identity: the measure of (z, w, xi, y) does not depend on the order parameters,
+    which enter through omega = c_z z + c_w w + sigma xi alone, so d/dc E[G(omega) m] = E[G'(omega) m (z, w, xi)]
+    (:func:`omega_derivatives`; E[xi ... | s] = (s E[...] - c_w E[w ...]) / sigma) and d/dV E[G m] = E[dG/dV m]
+    (``v_derivatives``); each jump of 1 - h' (the hinge's box [1 - V, 1), the squared hinge's step at 1) adds the
+    density there, times its size, to the derivatives of C (and, where the jump moves with V, to d/dV)."""
+    out = np.zeros(N_MOMENTS)
+    jac = np.zeros((N_MOMENTS, 4))
+    rho = math.sqrt(cw * cw + sigma * sigma)
+    if not in_domain(cz, cw, sigma, V):
+        out[:] = np.nan  # outside the domain (a root finder's excursion): NaN, which the solver rejects
+        jac[:, :] = np.nan
+        return out, jac
+    k = cw / (rho * rho)
+    tau = sigma / rho
+    lo = -S_RANGE * rho
+    hi = S_RANGE * rho
+    nb = s_breaks.size
+    buf = np.empty(nb + 8 + omega_breaks.size)
+    for iz in range(z_nodes.size):
+        z = z_nodes[iz]
+        a = cz * z
+        # y = +1 only: the y = -1 half is its mirror image (module docstring)
+        y = 1.0
+        wz = z_weights[iz]
+        if wz == 0.0:
+            continue
+        n = 0
+        for j in range(nb):
+            buf[n] = s_breaks[j] * rho
+            n += 1
+        # the label step of the sign channels, where d = 0, and its width tau / |k|
+        if channel == 0 and sin_t > 0.0 and k != 0.0:
+            w0 = -z * cos_t / sin_t
+            s_star = w0 / k
+            width = tau / abs(k)
+            for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
+                n = insert_sorted(buf, n, s_star + m * width, lo, hi)
+        for j in range(omega_breaks.size):  # the loss's kinks and curvature breaks (y omega = b_j)
+            n = insert_sorted(buf, n, y * omega_breaks[j] - a, lo, hi)
+        for p in range(n - 1):
+            s0 = buf[p]
+            s1 = buf[p + 1]
+            if s1 <= s0:
+                continue
+            u0 = node(L, y, a + s0, V)  # the panel ends in the loss's quadrature variable (omega, or h)
+            u1 = node(L, y, a + s1, V)
+            half = 0.5 * (u1 - u0)
+            mid = 0.5 * (u1 + u0)
+            if half <= 0.0:
+                continue
+            for q in range(gl_x.size):
+                u = mid + half * gl_x[q]
+                omega, domega_du, d1, dev2, soft = point(L, y, u, V)
+                s = omega - a
+                dens = _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * domega_du * gl_w[q] * half * wz
+                if dens == 0.0:
+                    continue
+                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
+                                                       gh_x, gh_w)
+                out[0] += dens * weight * d1 * z
+                out[1] += dens * first * d1
+                out[2] += dens * weight * dev2
+                out[3] += dens * weight * soft
+                out[4] += dens * weight
+                if want_jac:
+                    g0, g1, g2 = omega_derivatives(L, omega, u, V)
+                    v0, v1, v2 = v_derivatives(L, omega, u, V)
+                    xi_1 = (s * weight - cw * first) / sigma  # E[xi P], E[xi w P]
+                    xi_w = (s * first - cw * second) / sigma
+                    _add_column_block(jac, dens, z, weight, first, second, xi_1, xi_w, g0, g1, g2, v0, v1, v2)
+        if want_jac:  # the jumps of 1 - h' (rows: omega, size, d omega / dV): Dirac terms of its derivatives
+            for j in range(jumps.shape[0]):
+                s = jumps[j, 0] - a
+                dens = jumps[j, 1] * _INV_SQRT2PI / rho * math.exp(-0.5 * (s / rho) ** 2) * wz
+                weight, first, second = _label_weights(y, z, s, k, tau, cos_t, sin_t, channel, chan_param,
+                                                       gh_x, gh_w)
+                jac[3, 0] += dens * weight * z
+                jac[3, 1] += dens * first
+                jac[3, 2] += dens * (s * weight - cw * first) / sigma
+                if jumps[j, 2] != 0.0:  # a jump that moves with V (the hinge's lower end moves down as V grows)
+                    jac[3, 3] += -jumps[j, 2] * dens * weight
+    out *= 2.0  # the y = -1 half
+    jac *= 2.0
+    return out, jac
+
+
+def moments(loss: Loss, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
             chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray) -> np.ndarray:
     """The moments of :func:`kept_moments` with the module's inner rules (theta in radians)."""
-    return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
-                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W)[0]
+    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, False)[0]
 
 
-def moments_and_jacobian(loss: int, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
+def moments_and_jacobian(loss: Loss, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
                          chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray]:
     """The moments and their derivatives [5, 4] in (c_z, c_w, sigma, V) (:func:`kept_moments`)."""
-    return kept_moments(loss, V, cz, cw, sigma, math.cos(theta), math.sin(theta), channel, chan_param,
-                        z_nodes, z_weights, GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W, True)
+    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, True)
+
+
+def _kept(loss: Loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, want_jac):
+    handle = loss.handle
+    kernel = kept_moments if isinstance(handle, int) else _kept_moments_specialised
+    return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float),
+                  np.ascontiguousarray(loss.jumps(V), dtype=float).reshape(-1, 3), float(V), float(cz), float(cw),
+                  float(sigma), math.cos(theta), math.sin(theta), int(channel), float(chan_param),
+                  np.ascontiguousarray(z_nodes, dtype=float), np.ascontiguousarray(z_weights, dtype=float),
+                  GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W, bool(want_jac))
+
+
+# a loss outside theory.losses.compiled: the same kernel specialised to its functions, not cached on disk
+_kept_moments_specialised = numba.njit(kept_moments.py_func)

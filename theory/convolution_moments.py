@@ -29,9 +29,9 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import LOGISTIC_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, prox_point, v_derivatives
-from theory.learners import logistic_prox_scalar as _logistic_prox
-from theory.learners import sigmoid_scalar as _sigmoid
+from theory.convex_moments import N_INNER, N_MOMENTS, S_RANGE, in_domain
+from theory.losses.base import Loss
+from theory.losses.compiled import node, point, v_derivatives
 
 GRID_WIDTH = 1.5  # widest grid panel, in units of sigma (1.0 and 1.5 agree to 1e-13; 2.0 loses to 2e-11)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
@@ -39,20 +39,12 @@ _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @numba.njit(cache=True)
-def _grid(loss, V, lo, hi, width, gl_x, gl_w):
+def _grid(L, omega_breaks, V, lo, hi, width, gl_x, gl_w):
     """Nodes omega_j (increasing), weights u_j (Jacobian included) and F_j = (loss', (omega - h)^2, 1 - h') on
     [lo, hi]: panels at most ``width`` wide, broken at the loss's features."""
     n_uniform = max(1, int(math.ceil((hi - lo) / width)))
-    features = np.empty(2 + len(LOGISTIC_BREAKS))
-    n_f = 0
-    if loss == 0:
-        features[0] = 1.0
-        features[1] = 1.0 - V
-        n_f = 2
-    elif loss == 1:
-        for g_k in LOGISTIC_BREAKS:
-            features[n_f] = g_k - V * _sigmoid(-g_k)
-            n_f += 1
+    features = omega_breaks  # the loss's kinks and curvature breaks
+    n_f = features.size
     breaks = np.empty(n_uniform + 1 + n_f)
     for i in range(n_uniform + 1):
         breaks[i] = lo + (hi - lo) * i / n_uniform
@@ -67,28 +59,28 @@ def _grid(loss, V, lo, hi, width, gl_x, gl_w):
     weight = np.empty((n_b - 1) * m)
     values = np.empty(((n_b - 1) * m, 6))
     n = 0
-    u_prev = _logistic_prox(breaks[0], V) if loss == 1 else breaks[0]  # nodes in h for the logistic loss
+    u_prev = node(L, 1.0, breaks[0], V)  # the panel ends in the loss's quadrature variable (omega, or h)
     for p in range(1, n_b):
-        u = _logistic_prox(breaks[p], V) if loss == 1 else breaks[p]
+        u = node(L, 1.0, breaks[p], V)
         half = 0.5 * (u - u_prev)
         mid = 0.5 * (u + u_prev)
         if half > 0.0:
             for q in range(m):
-                node = mid + half * gl_x[q]
-                om, jac, d1, dev2, soft = prox_point(loss, 1.0, node, V)
+                x_node = mid + half * gl_x[q]
+                om, jac, d1, dev2, soft = point(L, 1.0, x_node, V)
                 omega[n] = om
                 weight[n] = jac * gl_w[q] * half
                 values[n, 0] = d1
                 values[n, 1] = dev2
                 values[n, 2] = soft
-                values[n, 3], values[n, 4], values[n, 5] = v_derivatives(loss, om, node, V)
+                values[n, 3], values[n, 4], values[n, 5] = v_derivatives(L, om, x_node, V)
                 n += 1
         u_prev = u
     return omega[:n], weight[:n], values[:n]
 
 
 @numba.njit(cache=True)
-def grid_moments(loss, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
+def grid_moments(L, omega_breaks, jumps, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
     """((A_z, A_w = 0, B, C, M), their derivatives [5, 3] in (c_z, sigma, V)) at theta = 0 (module docstring);
     ``w_plus`` = W(z_k) x the outer weight. With g_kj = u_j exp(-x^2 / 2), x = (omega_j - c_z z_k) / sigma, and
     the prefactor 2 W_k / (sqrt(2 pi) sigma): d/dc_z multiplies g by x z_k / sigma, d/dsigma the whole term by
@@ -109,7 +101,7 @@ def grid_moments(loss, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
             a_hi = max(a_hi, cz * z_nodes[k])
     if not a_lo <= a_hi:
         return out, jac
-    omega, weight, values = _grid(loss, V, a_lo - reach, a_hi + reach, width * sigma, gl_x, gl_w)
+    omega, weight, values = _grid(L, omega_breaks, V, a_lo - reach, a_hi + reach, width * sigma, gl_x, gl_w)
     n = omega.size
     norm = _INV_SQRT2PI / sigma
     for k in range(z_nodes.size):
@@ -163,9 +155,10 @@ def grid_moments(loss, V, cz, sigma, z_nodes, w_plus, gl_x, gl_w, width):
         jac[0, 2] += pre * zk * v0
         jac[2, 2] += pre * v1
         jac[3, 2] += pre * v2
-        if loss == 0:  # the hinge's kink at omega = 1 - V moves down as V grows: C gains the density there
-            x = (1.0 - V - a) / sigma
-            jac[3, 2] += pre * math.exp(-0.5 * x * x)
+        for jj in range(jumps.shape[0]):  # a jump of 1 - h' that moves with V (the hinge's kink at 1 - V moves
+            if jumps[jj, 2] != 0.0:  # down as V grows): C gains the density there times its size
+                x = (jumps[jj, 0] - a) / sigma
+                jac[3, 2] += pre * (-jumps[jj, 2] * jumps[jj, 1]) * math.exp(-0.5 * x * x)
     return out, jac
 
 
@@ -175,7 +168,16 @@ def grid_nodes(cz: float, sigma: float, z_lo: float, z_hi: float) -> float:
     return N_INNER * (abs(cz) * (z_hi - z_lo) + 2.0 * S_RANGE * sigma) / (GRID_WIDTH * sigma)
 
 
-def moments_shared_grid(loss: int, V: float, cz: float, sigma: float, z_nodes: np.ndarray,
+def moments_shared_grid(loss: Loss, V: float, cz: float, sigma: float, z_nodes: np.ndarray,
                         w_plus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`grid_moments` (the moments and their derivatives) with the module's quadrature rules."""
-    return grid_moments(loss, V, cz, sigma, z_nodes, w_plus, _GL_X, _GL_W, GRID_WIDTH)
+    handle = loss.handle
+    kernel = grid_moments if isinstance(handle, int) else _grid_moments_specialised
+    return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float),
+                  np.ascontiguousarray(loss.jumps(V), dtype=float).reshape(-1, 3), float(V), float(cz), float(sigma),
+                  np.ascontiguousarray(z_nodes, dtype=float), np.ascontiguousarray(w_plus, dtype=float), _GL_X,
+                  _GL_W, GRID_WIDTH)
+
+
+# a loss outside theory.losses.compiled: the same kernels specialised to its functions, not cached on disk
+_grid_moments_specialised = numba.njit(grid_moments.py_func)

@@ -34,18 +34,9 @@ import math
 import numba
 import numpy as np
 
-from theory.convex_moments import (
-    GAUSS_BREAKS,
-    LOGISTIC_BREAKS,
-    N_INNER,
-    N_MOMENTS,
-    S_RANGE,
-    in_domain,
-    insert_sorted,
-    prox_point,
-)
-from theory.learners import logistic_prox_scalar as _logistic_prox
-from theory.learners import sigmoid_scalar as _sigmoid
+from theory.convex_moments import GAUSS_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, insert_sorted
+from theory.losses.base import Loss
+from theory.losses.compiled import node, point
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _SQRT2 = math.sqrt(2.0)
@@ -106,7 +97,7 @@ def _densities(y_row, omega, cz, sigma, pieces, gl_x, gl_w):
 
 
 @numba.njit(cache=True)
-def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, gl_w):
+def window_moments(L, omega_breaks, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, gl_w):
     """(A_z, A_w = 0, B, C, M) at theta = 0 for kept pieces [lo, hi, v, w_plus, w_minus] (module docstring)."""
     out = np.zeros(N_MOMENTS)
     if not in_domain(cz, 0.0, sigma, V):
@@ -125,7 +116,7 @@ def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, 
                     edge_max = max(edge_max, abs(e * tau * tau / (cz * pieces[j, 2])))
     hi = edge_max + S_RANGE * tau_max
     lo = -hi
-    buf = np.empty(2 + n_p * (gauss_breaks.size + 2 * edge_widths.size) + 2 * len(LOGISTIC_BREAKS) + 8)
+    buf = np.empty(2 + n_p * (gauss_breaks.size + 2 * edge_widths.size) + omega_breaks.size + 8)
     # y = +1 only: the y = -1 half is its mirror image (theory.convex_moments)
     y = 1.0
     y_row = 3
@@ -148,21 +139,17 @@ def window_moments(loss, V, cz, sigma, pieces, gauss_breaks, edge_widths, gl_x, 
                     centre = e * tau * tau / (cz * v)
                     for m in edge_widths:
                         n = insert_sorted(buf, n, centre + m * width, lo, hi)
-    if loss == 0:  # hinge kinks at y omega = 1 and 1 - V
-        n = insert_sorted(buf, n, y, lo, hi)
-        n = insert_sorted(buf, n, y * (1.0 - V), lo, hi)
-    elif loss == 1:  # where the logistic curvature varies, y h = g_k
-        for g_k in LOGISTIC_BREAKS:
-            n = insert_sorted(buf, n, y * (g_k - V * _sigmoid(-g_k)), lo, hi)
+    for j in range(omega_breaks.size):  # the loss's kinks and curvature breaks
+        n = insert_sorted(buf, n, y * omega_breaks[j], lo, hi)
     u_prev = 0.0
     for p in range(n):
-        u = y * _logistic_prox(y * buf[p], V) if loss == 1 else buf[p]  # nodes in h for the logistic loss
+        u = node(L, y, buf[p], V)  # the panel ends in the loss's quadrature variable (omega, or h)
         if p > 0:
             half = 0.5 * (u - u_prev)
             mid = 0.5 * (u + u_prev)
             if half > 0.0:
                 for q in range(gl_x.size):
-                    omega, jac, d1, dev2, soft = prox_point(loss, y, mid + half * gl_x[q], V)
+                    omega, jac, d1, dev2, soft = point(L, y, mid + half * gl_x[q], V)
                     k, kz = _densities(y_row, omega, cz, sigma, pieces, gl_x, gl_w)
                     d = jac * gl_w[q] * half
                     out[0] += d * kz * d1
@@ -188,6 +175,13 @@ def kept_pieces(rows: np.ndarray, keep_fraction: float, p_plus_right: float) -> 
     return np.array(out, dtype=float)
 
 
-def moments_theta0(loss: int, V: float, cz: float, sigma: float, pieces: np.ndarray) -> np.ndarray:
-    """:func:`window_moments` with the module's quadrature rules."""
-    return window_moments(loss, V, cz, sigma, pieces, GAUSS_BREAKS, _EDGE_WIDTHS, _GL_X, _GL_W)
+def moments_theta0(loss: Loss, V: float, cz: float, sigma: float, pieces: np.ndarray) -> np.ndarray:
+    """:func:`window_moments` with the module's quadrature rules for the loss ``loss``."""
+    handle = loss.handle
+    kernel = window_moments if isinstance(handle, int) else _window_moments_specialised
+    return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float), float(V), float(cz), float(sigma),
+                  np.ascontiguousarray(pieces, dtype=float), GAUSS_BREAKS, _EDGE_WIDTHS, _GL_X, _GL_W)
+
+
+# a loss outside theory.losses.compiled: the same kernel specialised to its functions, not cached on disk
+_window_moments_specialised = numba.njit(window_moments.py_func)
