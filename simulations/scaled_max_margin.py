@@ -34,6 +34,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
+from simulations.certificate import kkt_residual
+from simulations.least_distance import solve
+
 
 def _householder_to_e0(u: np.ndarray) -> np.ndarray | None:
     """The reflection vector h with (I - 2 h h^T) u = e_0 for a unit u (None when u is e_0 already)."""
@@ -136,9 +139,6 @@ def fit_scaled(Z: np.ndarray, tiny: np.ndarray, tol: float = 1e-10, max_rounds: 
     variables (for reporting); kkt is :func:`block_kkt_residual` on a vertex (|S| = N), where the split of the
     multipliers holds, else the ordinary residual of (w, alpha) (no 1 / gamma^2 amplification off a vertex).
     """
-    from simulations.certificate import kkt_residual
-    from simulations.student import fit_max_margin
-
     P, n = Z.shape
     tiny = np.asarray(tiny, dtype=float) / np.linalg.norm(tiny)
     h = _householder_to_e0(tiny)
@@ -156,8 +156,8 @@ def fit_scaled(Z: np.ndarray, tiny: np.ndarray, tol: float = 1e-10, max_rounds: 
     start = Zt.copy()
     start[:, 0] *= g  # the same geometry at the scale g
     with np.errstate(all="ignore"):
-        first = fit_max_margin(start, raise_on_failure=False)
-    S = [int(i) for i in np.argsort(-first.alpha)[: int(np.sum(first.alpha > 0))]][:n]
+        _, first_alpha, _ = solve(start)  # the plain least-distance solve (simulations.least_distance)
+    S = [int(i) for i in np.argsort(-first_alpha)[: int(np.sum(first_alpha > 0))]][:n]
     total = 0
     while True:
         S, v, alpha_a, alpha_b, rounds = _active_set(Zt, S, g, tol, max_rounds)

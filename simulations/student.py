@@ -15,8 +15,8 @@ import numpy as np
 
 from simulations._numba import max_margin_numba
 from simulations.certificate import certify, kkt_residual
-
-DEFAULT_TOL = 1e-10
+from simulations.least_distance import DEFAULT_TOL, REFRESH, default_max_iter, default_n_cand
+from simulations.least_distance import nnls_working_set as _max_margin_scipy_nnls
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,11 @@ class MaxMarginResult:
     kkt_residual : max of the primal violation max(0, 1 - min Z w), the complementary slackness
         max alpha_mu |z_mu . w - 1| / max alpha and the stationarity |w - Z^T alpha| / |w|.
     n_iter : active-set additions.  n_support : number of alpha_mu > 0.  converged : KKT met to tol.
-    method : "active-set" (numba) or "scipy-nnls" (the fallback, see :func:`fit_max_margin`).
+    method : which solver answered (:func:`fit_max_margin`, :func:`fit_max_margin_batch`): "active-set" (numba
+        Lawson-Hanson), "scaled-active-set" (its rescue in scaled variables, the exponential regime),
+        "scipy-nnls" (the active set's fallback: scipy's NNLS on a working set), "nnls" (method "nnls": one NNLS
+        over all examples), "interior-point" (JAX, polished and certified) or "interior-point+nnls" (an
+        interior-point answer finished by the NNLS working set).
     """
 
     w: np.ndarray
@@ -77,7 +81,7 @@ def _result(Z: np.ndarray, w: np.ndarray, alpha: np.ndarray, n_iter: int, method
 
 def fit_max_margin(
     Z: np.ndarray, *, method: str = "active-set", tol: float = DEFAULT_TOL, max_iter: int | None = None,
-    n_cand: int | None = None, refresh: int = 10, warm_start: str = "none", raise_on_failure: bool = True,
+    n_cand: int | None = None, refresh: int = REFRESH, warm_start: str = "none", raise_on_failure: bool = True,
     tiny_direction: np.ndarray | None = None,
 ) -> MaxMarginResult:
     """Exact hard-margin SVM on the label-signed inputs ``Z`` = [P, N] (rows y_mu x_mu), by ``method``:
@@ -114,8 +118,8 @@ def fit_max_margin(
     if method == "nnls":
         w, alpha = _max_margin_scipy_nnls(Z, None, tol)
         return _result(Z, w, alpha, 1, "nnls", tol, raise_on_failure)
-    max_iter = max_iter if max_iter is not None else 50 * (Z.shape[0] + Z.shape[1])
-    n_cand = n_cand if n_cand is not None else max(50, Z.shape[1] // 2)
+    max_iter = max_iter if max_iter is not None else default_max_iter(Z)
+    n_cand = n_cand if n_cand is not None else default_n_cand(Z)
     if n_cand < 1 or refresh < 1:
         raise ValueError(f"n_cand and refresh must be >= 1, got {n_cand}, {refresh}")
     init = first = np.empty(0, np.int64)
@@ -198,40 +202,6 @@ def _least_squares_cascade(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = Z.shape[1]
     order = np.argsort(_least_squares_margins(Z), kind="stable").astype(np.int64)
     return order[:n], order[: 2 * n]
-
-
-def _max_margin_scipy_nnls(
-    Z: np.ndarray, w_start: np.ndarray | None = None, tol: float = DEFAULT_TOL
-) -> tuple[np.ndarray, np.ndarray]:
-    """Least-distance programme as NNLS, min |E u - f|, E = [Z^T; 1^T], f = e_{N+1} (scipy.optimize.nnls).
-
-    Without ``w_start`` all P examples enter the NNLS. With it, a working set: the 2N smallest margins
-    under ``w_start``, solved exactly, then grown by the (up to N) most violated examples until no
-    margin is below 1 - ``tol``; the result is then optimal for the whole problem (alpha = 0 outside).
-    """
-    from scipy.optimize import nnls
-
-    P, n = Z.shape
-    f = np.zeros(n + 1)
-    f[-1] = 1.0
-    if w_start is None or not np.all(np.isfinite(w_start)):
-        work = np.arange(P)
-    else:
-        work = np.sort(np.argsort(Z @ w_start)[: min(P, 2 * n)])
-    while True:
-        E = np.vstack([Z[work].T, np.ones(work.size)])
-        u = nnls(E, f, maxiter=50 * E.shape[1])[0]
-        scale = 1.0 - u.sum()
-        w = Z[work].T @ u / scale
-        margins = Z @ w
-        margins[work] = np.inf
-        violated = np.flatnonzero(margins < 1.0 - tol)
-        if violated.size == 0:
-            alpha = np.zeros(P)
-            alpha[work] = u / scale
-            return w, alpha
-        worst = violated[np.argsort(margins[violated])[:n]]
-        work = np.union1d(work, worst)
 
 
 def fit_max_margin_batch(Zs, *, method: str = "active-set", tol: float = DEFAULT_TOL,

@@ -254,3 +254,44 @@ def test_the_runner_warm_starts_hard_pruned_data_only():
     for params in (Params(10.0, 1.0, "hard", 0.0), Params(1.0, 0.1, "hard", 0.0), Params(4.0, 0.1, "easy", 0.0),
                    Params(4.0, 0.5, "band:0.1", 0.0)):
         assert warm_start_for(params) == "none"
+
+
+def test_the_scaled_solver_and_the_student_import_in_one_direction():
+    """scaled_max_margin needs only the plain least-distance solve (simulations.least_distance), not the
+    student that calls it: no import circle, not even inside a function."""
+    import ast
+    from pathlib import Path
+
+    import simulations
+
+    root = Path(simulations.__file__).parent
+    for name in ("scaled_max_margin.py", "least_distance.py"):
+        tree = ast.parse((root / name).read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert "simulations.student" not in imported, name
+
+
+def test_the_plain_solve_is_the_students_answer_bit_for_bit():
+    from simulations.least_distance import solve
+
+    Z = sample_pruned(Params(4.0, 0.2, "hard", 0.0), 60, seed=3).Z
+    w, alpha, kkt = solve(Z)
+    fit = fit_max_margin(Z)
+    assert w.tobytes() == fit.w.tobytes() and alpha.tobytes() == fit.alpha.tobytes() and kkt == fit.kkt_residual
+
+
+def test_the_method_docstring_names_every_method_the_solvers_report():
+    import re
+    from pathlib import Path
+
+    import simulations.student as student
+
+    source = Path(student.__file__).read_text()
+    reported = set(re.findall(r'method = "([^"]+)"', source))
+    reported |= set(re.findall(r'method, kkt(?:, n_iter)? = [^"]*"([^"]+)"', source))
+    reported |= {"nnls"}  # _result(..., "nnls", ...)
+    assert {"active-set", "scaled-active-set", "scipy-nnls", "interior-point", "interior-point+nnls"} <= reported
+    doc = student.MaxMarginResult.__doc__
+    for method in reported:
+        assert f'"{method}"' in doc, method
