@@ -163,6 +163,7 @@ def _main(argv: Sequence[str] | None) -> int:
         loop.add_callback_from_signal(loop.stop)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # Ctrl-C (explicitly: a shell may start us with SIGINT ignored)
     try:
         loop.start()
     except KeyboardInterrupt:
