@@ -12,9 +12,9 @@ from theory.asymptotics import (
     departure_budget,
     frontier_law,
     large_alpha_error,
-    main,
     unpruned_constant,
 )
+from theory.asymptotics.__main__ import main
 
 
 def test_unpruned_constant_is_the_large_alpha_limit_of_the_solver():

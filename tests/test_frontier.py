@@ -9,8 +9,8 @@ from theory.frontier import (
     frontier_point,
     information_per_example,
     local_exponent,
-    main,
 )
+from theory.frontier.__main__ import main
 from theory.pool import easy_hard_crossover, lossless_budget
 
 

@@ -61,7 +61,8 @@ MC_KEEP_FRACTION_MIN = 1e-100
 # The ridges the command lines accept (L of hinge:L, logistic:L, square:L): the theory is tested down to 1e-6
 # (tests/test_convex.py) and the frontier searches [1e-4, 10]; below 1e-6 the Monte Carlo logistic and square
 # students fail their KKT certificate (logistic:1e-9, square:1e-12) or numpy's Cholesky (logistic:1e-300), above
-# 1e4 the student's norm ~ 1/L underflows what the certificate resolves (square:1e300 overflowed).
+# 1e4 the student's norm ~ 1/L leaves what the certificate resolves (square:1e300 overflowed). Both edges checked:
+# hinge, logistic and square at 1e-6 and 1e4 (alpha_prune 2, f 0.5 hard, flip:0.1) answer in theory and Monte Carlo.
 RIDGE_SUPPORTED = (1e-6, 1e4)
 
 
