@@ -1,23 +1,29 @@
 r"""The convex students of :mod:`theory.learners` on a finite data set, solved to a certified optimum.
 
-With label-signed inputs z_mu = y_mu x_mu (rows of Z) every loss is a function of the margin
-m_mu = z_mu . w / sqrt(N) (hinge max(0, 1 - m), logistic ln(1 + e^-m), square (1 - m)^2 / 2, as y^2 = 1), so
-with u = w / sqrt(N) the student minimises
+With label-signed inputs z_mu = y_mu x_mu (rows of Z) every loss of :mod:`theory.losses` is a function of the
+margin m_mu = z_mu . w / sqrt(N), so with u = w / sqrt(N) the student minimises
 
     F(u) = sum_mu loss(Z_mu . u) + (lambda N / 2) |u|^2.
 
-* ``square``: the normal equations (Z^T Z + lambda N I) u = Z^T 1 by Cholesky (exact);
-* ``logistic``: L-BFGS-B from u = 0 to a gradient of 1e-6, then full Newton steps until the KKT residual is
-  below tol (default 1e-10);
+How is the loss's own choice (:attr:`theory.losses.Loss.solver`), read from the loss object:
+
+* ``quadratic`` (square): the normal equations (c Z^T Z + lambda N I) u = -b Z^T 1 for loss = a + b m + c m^2 / 2,
+  by Cholesky (exact);
+* ``smooth`` (logistic, squared hinge, any registered smooth loss): L-BFGS-B from u = 0 to a gradient of 1e-6,
+  then Newton steps (Cholesky of Z^T D Z + lambda N I, D the loss's curvature; a step is halved until F does not
+  increase) until the KKT residual is below tol (default 1e-10; one step, quadratic convergence, usually
+  suffices);
 * ``hinge``: the dual box QP  min_a (1 / (2 lambda N)) |Z^T a|^2 - 1^T a, 0 <= a <= 1, u = Z^T a / (lambda N),
-  by dual coordinate descent (numba; Hsieh et al. 2008) to a projected gradient of 1e-5 (tighter if needed),
-  then made exact by an active-set polish: examples with margin < 1 get a = 1, > 1 get a = 0,
-  and a on the margin set E solves Z_E Z_E^T a_E = lambda N 1 - Z_E Z_L^T 1 (the margins on E exactly 1);
-  the partition is corrected and re-solved until the KKT conditions hold (at most 50 rounds).
+  by dual coordinate descent (numba; Hsieh et al. 2008) to a projected gradient of 1e-3, then made exact by an
+  active-set polish: examples with margin < 1 get a = 1, > 1 get a = 0, and a on the margin set E solves
+  Z_E Z_E^T a_E = lambda N 1 - Z_E Z_L^T 1 (the margins on E exactly 1); the partition is corrected and re-solved
+  until the KKT conditions hold (at most ``POLISH_ROUNDS`` rounds); where that fails, the max-margin student below
+  its ridge threshold, else a primal-dual interior point whose partition the polish makes exact.
 
 Every fit returns its KKT residual (:func:`kkt_residual`): the largest of the relative stationarity
 |u - Z^T a / (lambda N)| / |u| with a = -loss'(m) (hinge: the multipliers above), and for the hinge the
-multipliers' violations of a in [0, 1], a = 1 where m < 1, a = 0 where m > 1.
+multipliers' violations of a in [0, 1], a = 1 where m < 1, a = 0 where m > 1. A fit is converged when that
+residual is at most 1e3 tol.
 """
 
 from __future__ import annotations
@@ -68,7 +74,9 @@ def kkt_residual(Z: np.ndarray, u: np.ndarray, a: np.ndarray, lam_n: float, hing
 
 def fit_convex(Z: np.ndarray, learner: str | Learner, tol: float = DEFAULT_TOL,
                raise_on_failure: bool = True) -> ConvexFit:
-    """Minimise F(u) for ``learner`` (hinge:L, logistic:L, square:L) on label-signed inputs Z [P, N]."""
+    """Minimise F(u) for ``learner`` (any loss of :mod:`theory.losses` with ridge L) on label-signed inputs Z [P, N],
+    by the loss's solver (module docstring); ``RuntimeError`` when the KKT residual stays above 1e3 tol (unless
+    ``raise_on_failure`` is False: then ``converged`` says so)."""
     learner = Learner.parse(learner)
     if learner.is_max_margin:
         raise ValueError("the max-margin student is simulations.student.fit_max_margin")
@@ -77,16 +85,15 @@ def fit_convex(Z: np.ndarray, learner: str | Learner, tol: float = DEFAULT_TOL,
         raise ValueError(f"Z must be a finite [P, N] array, got shape {Z.shape}")
     P, n = Z.shape
     lam_n = learner.lam * n
-    if learner.kind == "square":
-        u = linalg.cho_solve(linalg.cho_factor(Z.T @ Z + lam_n * np.eye(n)), Z.T @ np.ones(P))
-        a = 1.0 - Z @ u  # -loss'(m) = 1 - m
-        fit = (u, a, 1, "cholesky")
-    elif learner.kind == "logistic":
-        fit = _logistic_newton(Z, lam_n, tol)
+    loss = learner.loss_function
+    if loss.solver == "quadratic":
+        fit = _normal_equations(Z, lam_n, loss)
+    elif loss.solver == "smooth":
+        fit = _smooth_newton(Z, lam_n, tol, loss)
     else:
         fit = _hinge_dual(Z, lam_n, tol)
     u, a, n_iter, method = fit
-    kkt = kkt_residual(Z, u, a, lam_n, learner.kind == "hinge")
+    kkt = kkt_residual(Z, u, a, lam_n, loss.solver == "hinge")
     converged = bool(np.all(np.isfinite(u)) and kkt <= 1e3 * tol)
     if raise_on_failure and not converged:
         raise RuntimeError(f"{learner} student ({method}) did not converge: KKT residual {kkt:.3g}")
@@ -94,32 +101,44 @@ def fit_convex(Z: np.ndarray, learner: str | Learner, tol: float = DEFAULT_TOL,
     return ConvexFit(u, direction, a, float(np.min(Z @ direction)), kkt, n_iter, converged, method)
 
 
-def _logistic_newton(Z: np.ndarray, lam_n: float, tol: float):
-    """L-BFGS-B (scipy, 20 corrections) from u = 0 to a gradient of 1e-6, then full Newton steps (Cholesky of
-    Z^T D Z + lambda N I) until the KKT residual |grad F| / (lambda N |u|) is below tol (one step, quadratic
-    convergence, usually suffices)."""
+def _normal_equations(Z: np.ndarray, lam_n: float, loss):
+    """A quadratic loss a + b m + c m^2 / 2 (b = loss'(0), c = loss''): (c Z^T Z + lambda N I) u = -b Z^T 1."""
+    P, n = Z.shape
+    b = float(loss.derivative(np.zeros(1))[0])
+    c = float(loss.curvature(np.zeros(1))[0])
+    gram = Z.T @ Z if c == 1.0 else c * (Z.T @ Z)
+    u = linalg.cho_solve(linalg.cho_factor(gram + lam_n * np.eye(n)), (-b) * (Z.T @ np.ones(P)))
+    return u, -loss.derivative(Z @ u), 1, "cholesky"
+
+
+def _smooth_newton(Z: np.ndarray, lam_n: float, tol: float, loss):
+    """L-BFGS-B (scipy, 20 corrections) from u = 0 to a gradient of 1e-6, then Newton steps (Cholesky of
+    Z^T D Z + lambda N I, D = loss''(m)), each halved (at most 30 times) until F does not increase, until the KKT
+    residual |grad F| / (lambda N |u|) is below tol (at most 5 steps; one usually suffices)."""
     def fun(u):
         m = Z @ u
-        s = 0.5 * (1.0 - np.tanh(0.5 * m))  # sigmoid(-m) = -loss'(m)
-        return float(np.logaddexp(0.0, -m).sum() + 0.5 * lam_n * u @ u), lam_n * u - Z.T @ s
+        return float(loss.value(m).sum() + 0.5 * lam_n * u @ u), lam_n * u + Z.T @ loss.derivative(m)
 
     res = optimize.minimize(fun, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B",
                             options={"gtol": 1e-6, "ftol": 1e-16, "maxiter": 5000, "maxcor": 20})
     u = res.x
     steps = int(res.nit)
-    for _ in range(5):  # full Newton steps (Cholesky) from the quasi-Newton answer
-        _, grad = fun(u)
+    value, grad = fun(u)
+    for _ in range(5):  # Newton steps (Cholesky) from the quasi-Newton answer
         if np.linalg.norm(grad) <= tol * lam_n * max(np.linalg.norm(u), 1e-300):
             break
-        s = 0.5 * (1.0 - np.tanh(0.5 * (Z @ u)))
-        hess = (Z.T * (s * (1.0 - s))) @ Z + lam_n * np.eye(Z.shape[1])
-        u = u - linalg.cho_solve(linalg.cho_factor(hess), grad)
+        hess = (Z.T * loss.curvature(Z @ u)) @ Z + lam_n * np.eye(Z.shape[1])
+        step = linalg.cho_solve(linalg.cho_factor(hess), grad)
+        t = 1.0
+        for _ in range(30):
+            trial = u - t * step
+            trial_value, trial_grad = fun(trial)
+            if trial_value <= value + 1e-12 * abs(value):
+                break
+            t *= 0.5
+        u, value, grad = trial, trial_value, trial_grad
         steps += 1
-    return u, 0.5 * (1.0 - np.tanh(0.5 * (Z @ u))), steps, "l-bfgs-b+newton"
-
-
-def _hinge_dual_cd(Z, lam_n, tol, max_epochs):
-    return _hinge_dual_cd_from(Z, lam_n, np.zeros(Z.shape[0]), tol, max_epochs)
+    return u, -loss.derivative(Z @ u), steps, "l-bfgs-b+newton"
 
 
 @numba.njit(cache=True)

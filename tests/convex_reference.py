@@ -20,6 +20,6 @@ def cvxpy_solve(Z: np.ndarray, learner: Learner) -> np.ndarray:
     u = cp.Variable(Z.shape[1])
     m = Z @ u
     loss = {"square": cp.sum_squares(1 - m) / 2, "logistic": cp.sum(cp.logistic(-m)),
-            "hinge": cp.sum(cp.pos(1 - m))}[learner.kind]
+            "hinge": cp.sum(cp.pos(1 - m)), "squared-hinge": cp.sum_squares(cp.pos(1 - m)) / 2}[learner.kind]
     cp.Problem(cp.Minimize(loss + learner.lam * Z.shape[1] / 2 * cp.sum_squares(u))).solve(solver=cp.CLARABEL)
     return np.asarray(u.value)

@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from theory.losses.base import Loss
-from theory.losses.compiled import node, omega_derivatives, point, v_derivatives
+from theory.losses.compiled import node, omega_derivatives, point, specialised, v_derivatives
 from theory.losses.logistic import LOGISTIC_BREAKS  # noqa: F401 - re-exported
 from theory.losses.logistic import sigmoid_scalar as _sigmoid
 
@@ -254,7 +254,7 @@ def moments_and_jacobian(loss: Loss, V: float, cz: float, cw: float, sigma: floa
 
 def _kept(loss: Loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, want_jac):
     handle = loss.handle
-    kernel = kept_moments if isinstance(handle, int) else _kept_moments_specialised
+    kernel = kept_moments if isinstance(handle, int) else specialised(_kept_moments_specialised)
     return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float),
                   np.ascontiguousarray(loss.jumps(V), dtype=float).reshape(-1, 3), float(V), float(cz), float(cw),
                   float(sigma), math.cos(theta), math.sin(theta), int(channel), float(chan_param),

@@ -31,7 +31,7 @@ import numpy as np
 
 from theory.convex_moments import N_INNER, N_MOMENTS, S_RANGE, in_domain
 from theory.losses.base import Loss
-from theory.losses.compiled import node, point, v_derivatives
+from theory.losses.compiled import specialised, node, point, v_derivatives
 
 GRID_WIDTH = 1.5  # widest grid panel, in units of sigma (1.0 and 1.5 agree to 1e-13; 2.0 loses to 2e-11)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
@@ -172,7 +172,7 @@ def moments_shared_grid(loss: Loss, V: float, cz: float, sigma: float, z_nodes: 
                         w_plus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`grid_moments` (the moments and their derivatives) with the module's quadrature rules."""
     handle = loss.handle
-    kernel = grid_moments if isinstance(handle, int) else _grid_moments_specialised
+    kernel = grid_moments if isinstance(handle, int) else specialised(_grid_moments_specialised)
     return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float),
                   np.ascontiguousarray(loss.jumps(V), dtype=float).reshape(-1, 3), float(V), float(cz), float(sigma),
                   np.ascontiguousarray(z_nodes, dtype=float), np.ascontiguousarray(w_plus, dtype=float), _GL_X,

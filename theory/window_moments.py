@@ -36,7 +36,7 @@ import numpy as np
 
 from theory.convex_moments import GAUSS_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, insert_sorted
 from theory.losses.base import Loss
-from theory.losses.compiled import node, point
+from theory.losses.compiled import specialised, node, point
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _SQRT2 = math.sqrt(2.0)
@@ -178,7 +178,7 @@ def kept_pieces(rows: np.ndarray, keep_fraction: float, p_plus_right: float) -> 
 def moments_theta0(loss: Loss, V: float, cz: float, sigma: float, pieces: np.ndarray) -> np.ndarray:
     """:func:`window_moments` with the module's quadrature rules for the loss ``loss``."""
     handle = loss.handle
-    kernel = window_moments if isinstance(handle, int) else _window_moments_specialised
+    kernel = window_moments if isinstance(handle, int) else specialised(_window_moments_specialised)
     return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float), float(V), float(cz), float(sigma),
                   np.ascontiguousarray(pieces, dtype=float), GAUSS_BREAKS, _EDGE_WIDTHS, _GL_X, _GL_W)
 

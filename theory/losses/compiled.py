@@ -15,12 +15,29 @@ it (as a tuple), and enters it only to be compiled ahead and cached.
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 from numba import types
+from numba.core.errors import NumbaExperimentalFeatureWarning
 from numba.extending import overload
 
 from theory.losses import hinge, logistic, square, squared_hinge
 
 COMPILED_IN = ("hinge", "logistic", "square", "squared-hinge")  # code = index
+
+
+def specialised(kernel):
+    """``kernel`` (an uncached numba dispatcher) called for a loss outside ``COMPILED_IN``: its four functions reach
+    numba as first-class functions, a feature numba calls experimental; that warning is silenced here, where it is
+    expected, and nowhere else."""
+    @functools.wraps(kernel)
+    def call(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
+            return kernel(*args)
+
+    return call
 
 
 def point(L, y, u, V):  # pragma: no cover - numba overload below
