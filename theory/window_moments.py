@@ -36,7 +36,7 @@ import numpy as np
 
 from theory.convex_moments import GAUSS_BREAKS, N_INNER, N_MOMENTS, S_RANGE, in_domain, insert_sorted
 from theory.losses.base import Loss
-from theory.losses.compiled import specialised, node, point
+from theory.losses.compiled import node, point, specialised
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _SQRT2 = math.sqrt(2.0)

@@ -7,10 +7,10 @@ then omega(h) is explicit) and needs, at a quadrature node u, the tuple
     point(y, u, V) = (omega, d omega / d u, loss'(y, h), (omega - h)^2, 1 - d h / d omega),
 
 and, for the label y = +1, the derivatives of the last three in omega and in V (Stein's identity gives the
-Jacobian of the fixed point from them, :mod:`theory.convex_moments`). These and ``node`` are numba functions (the signatures
-below; :mod:`theory.losses.compiled` says how the quadratures call them). The rest is numpy: the loss, its derivative and curvature in the
-margin (the Monte Carlo's objective), the prox, and where the integrand changes character (break points, and the
-jumps of 1 - dh/domega, whose Dirac derivatives the Jacobian adds).
+Jacobian of the fixed point from them, :mod:`theory.convex_moments`). These and ``node`` are numba functions
+(the signatures below; :mod:`theory.losses.compiled` says how the quadratures call them). The rest is numpy: the
+loss, its derivative and curvature in the margin (the Monte Carlo's objective), the prox, and where the integrand
+changes character (break points, and the jumps of 1 - dh/domega, whose Dirac derivatives the Jacobian adds).
 """
 
 from __future__ import annotations
