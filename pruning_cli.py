@@ -179,11 +179,11 @@ def run_cli(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | N
     return 2
 
 
-def writable_directory(path: str | Path, what: str) -> Path:
+def writable_directory(path: str | Path, what: str, flag: str | None = None) -> Path:
     """Create ``path`` if needed and check that files can be written there, else ``ValueError`` (an empty path is
     refused: it would write into the current directory)."""
     if not str(path).strip():
-        raise ValueError(f"the {what} needs a directory, got {str(path)!r}")
+        raise ValueError(f"{flag or 'the ' + what} must name a directory, got {str(path)!r}")
     directory = Path(path)
     try:
         directory.mkdir(parents=True, exist_ok=True)

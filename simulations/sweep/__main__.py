@@ -59,7 +59,7 @@ def _main(argv) -> int:
                 labels=args.labels, seed=args.seed)
     keeps = expand_keeps(args.keep)
     probe = probe_option(args.probe, args.probe_alpha, *args.probe_angle)
-    store = ResultStore(writable_directory(args.store, "result store (--store)"))
+    store = ResultStore(writable_directory(args.store, "result store", "--store"))
     client = connect(args.cluster, args.scheduler)
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
