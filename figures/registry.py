@@ -47,6 +47,8 @@ def make_figure(name: str, quick: bool, data_dir: Path, out: Path, progress: Pro
     """Compute (or load from ``data_dir``) and draw one figure into ``out``; its record (figure, files, seconds)."""
     module = figure(name)
     t0 = time.perf_counter()
+    if progress is not None:
+        progress("computing")
     data = module.compute(quick, data_dir, progress=progress)
     if progress is not None:
         progress("drawing")

@@ -16,7 +16,7 @@ def test_quick_mode_writes_every_file_and_mc_matches_theory(tmp_path, monkeypatc
     assert main(["--quick", "--out", str(out), "--data", str(data), "--jobs", "2"]) == 0
     for module in FIGURES:  # computing from an empty cache: several steps before the drawing
         messages = [m for n, m in seen if n == module.NAME]
-        assert len(messages) >= 4 and messages[-1] == "drawing", (module.NAME, messages)
+        assert messages[0] == "computing" and messages[-1] == "drawing" and len(messages) >= 5, (module.NAME, messages)
     for module in FIGURES:
         for ext in ("png", "pdf"):
             path = out / f"{module.NAME}.{ext}"

@@ -120,7 +120,7 @@ def test_progress_on_a_terminal_shows_every_step_and_the_numba_note(fake_figures
     assert err.splitlines()[0] == figures_main.NUMBA_NOTE  # said once, before any computation
     assert err.count("numba") == 1
     for name in ("laws_collapse", "fig1_perfect_probe"):
-        assert [m for n, m in seen if n == name] == ["point 1/3", "point 2/3", "point 3/3", "drawing"]
+        assert [m for n, m in seen if n == name] == ["computing", "point 1/3", "point 2/3", "point 3/3", "drawing"]
         assert f"{name}: {tmp_path / name}.png (" in err  # the finished line
     assert "figures: 100%" in err and "step" in err  # the bars were drawn (tqdm)
 
