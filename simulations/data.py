@@ -138,7 +138,7 @@ def sample_pruned(params: Params, n: int, seed) -> PrunedData:
     rng = np.random.default_rng(seed)
     teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
     channel = LabelChannel.parse(params.labels)
-    if params.rule.kind in ("agree-hard", "agree-easy"):  # label-aware: labels drawn with the selection
+    if params.rule.sees_labels:  # label-aware: labels drawn with the selection
         z, w, y = params.rule.sample(rng, n_pool, n_keep, params.keep_fraction, params.labels, params.probe_angle)
         Z, y = _kept_inputs(rng, z, w, n, params.probe_angle, channel, y)
         return PrunedData(Z=Z, y=y, teacher=teacher, probe=probe, n_pool=n_pool)
@@ -157,9 +157,9 @@ def sample_direct(params: Params, n: int, seed) -> PrunedData:
     teacher, _, probe = teacher_and_probe(n, params.probe_angle_deg)
     X = rng.standard_normal((n_pool, n))
     channel = LabelChannel.parse(params.labels)
-    if params.rule.kind in ("agree-hard", "agree-easy"):  # the rule sees the pool's labels
+    if params.rule.sees_labels:  # the rule sees the pool's labels
         y = channel.sample(rng, X @ teacher)
-        kept = params.rule.select(X @ probe, y, n_keep)
+        kept = params.rule.select(rng, X @ probe, n_keep, params.keep_fraction, y)
         return PrunedData(Z=y[kept, None] * X[kept], y=y[kept], teacher=teacher, probe=probe, n_pool=n_pool)
     kept = params.rule.select(rng, X @ probe, n_keep, params.keep_fraction)
     X = X[kept]

@@ -77,7 +77,7 @@ def sample_with_probe(params: Params, n: int, seed, probe: str = "fixed") -> tup
     Z_pool, y = _kept_inputs(rng, rng.standard_normal(n_pool), -rng.standard_normal(n_pool), n, 0.0)
     X = y[:, None] * Z_pool
     direction = fit_max_margin(Z_pool).direction
-    kept = params.rule.select(rng, X @ direction, n_keep, params.keep_fraction)
+    kept = params.rule.select(rng, X @ direction, n_keep, params.keep_fraction, y)
     if kept.size == 0:
         raise ValueError("the rule kept no example of the pool; increase alpha_prune or n")
     data = PrunedData(Z=Z_pool[kept], y=y[kept], teacher=teacher, probe=direction / np.linalg.norm(direction),

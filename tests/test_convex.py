@@ -74,25 +74,28 @@ def test_theta_zero_is_the_limit_of_a_small_probe_angle():
 def test_quadrature_is_converged():
     """Refining both quadratures (outer panels a third as wide, inner nodes doubled) changes the moments by
     < 1e-10 at a hard case: logistic with a large prox step V (weak ridge) and an oblique noisy probe."""
-    import theory.convex as convex
     import theory.convex_moments as cm
+    import theory.kept as kept
+    from theory.losses import get_loss
 
     p = Params(3.0, 0.2, "hard", 10.0, learner="logistic:0.003", labels="flip:0.05")
     res = solve_convex(p)
     problem = ConvexProblem(p)
     cz, cw, sigma, V = problem.unpack(res.x)
     base = problem.moments(cz, cw, sigma, V)
-    old = convex.MAX_PANEL
+    old = kept.MAX_PANEL
     try:
-        convex.MAX_PANEL = old / 3
+        kept.MAX_PANEL = old / 3
         z, w = problem.z_quadrature(cz, cw, sigma, V)
     finally:
-        convex.MAX_PANEL = old
+        kept.MAX_PANEL = old
     gx, gw = np.polynomial.legendre.leggauss(2 * cm.N_INNER)
     hx, hw = np.polynomial.hermite.hermgauss(2 * cm.N_HERMITE)
-    fine, _ = cm.kept_moments(1, V, cz, cw, sigma, math.cos(p.probe_angle), math.sin(p.probe_angle), 0, 0.05, z, w,
+    loss = get_loss("logistic")
+    fine, _ = cm.kept_moments(loss.handle, loss.omega_breaks(V), loss.jumps(V), V, cz, cw, sigma,
+                              math.cos(p.probe_angle), math.sin(p.probe_angle), 0, 0.05, z, w,
                               np.linspace(-cm.S_RANGE, cm.S_RANGE, 35), gx, gw, hx * math.sqrt(2),
-                              hw / math.sqrt(math.pi))
+                              hw / math.sqrt(math.pi), False)
     assert np.max(np.abs(fine - base)) < 1e-10
     assert abs(base[4] - 1.0) < 1e-10
 

@@ -133,8 +133,38 @@ def test_frontier_optimises_rule_families():
 
 
 def test_frontier_cli_rejects_a_bad_rule(capsys):
-    from theory.frontier import main
+    from theory.frontier.__main__ import main
 
     with pytest.raises(SystemExit) as exc:
         main(["--alpha-prune", "4", "--keep", "mix:2"])
     assert exc.value.code == 2 and "M in [0, 1]" in capsys.readouterr().err
+
+
+def test_every_rule_class_has_the_one_selection_interface():
+    """Rule, WeightedRule and LabelAwareRule implement theory.rules.SelectionRule with the same method names and
+    signatures (parameter names, order and defaults), so the kept measure and the Monte Carlo read them alike."""
+    import inspect
+
+    from theory.label_aware import LabelAwareRule
+    from theory.rules import SelectionRule
+    from theory.weighted import WeightedRule
+
+    methods = [name for name, value in vars(SelectionRule).items() if inspect.isfunction(value)
+               and not name.startswith("_")]
+    assert {"breakpoints", "labelled_acceptance", "select", "check", "windows", "is_hard"} <= set(methods)
+    for cls in (Rule, WeightedRule, LabelAwareRule):
+        for name in methods:
+            ours = inspect.signature(getattr(cls, name))
+            theirs = inspect.signature(getattr(SelectionRule, name))
+            assert list(ours.parameters) == list(theirs.parameters), (cls.__name__, name)
+        assert isinstance(cls.sees_labels, bool)
+
+
+def test_a_probe_trained_on_the_pool_with_a_label_aware_rule():
+    """--probe self with agree-hard: the rule's select gets the pool's labels (it raised a TypeError before the
+    one interface)."""
+    from simulations.probes import sample_with_probe
+
+    data, angle = sample_with_probe(Params(2.0, 0.4, "agree-hard", learner="logistic:0.1"), 40, [0, 40, 0], "self")
+    assert data.Z.shape[0] == round(0.4 * round(2.0 / 0.4 * 40)) and 0.0 <= angle < 90.0
+    assert np.all(data.Z @ data.probe > 0)  # Z = y x: every kept label agrees with the probe, y z > 0

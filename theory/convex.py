@@ -44,21 +44,12 @@ from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.labels import LabelChannel
 from theory.learners import Learner
 from theory.point import ConvexOrder, PointResult
-from theory.rules import WINDOW_KINDS
-from theory.window_moments import kept_pieces, moments_theta0
+from theory.kept import KeptMeasure
+from theory.window_moments import moments_theta0
 
-N_OUTER = 10  # Gauss-Legendre nodes per outer (z) panel (6 lose 2e-9 in eps at hinge:1e-4, easy, 10 deg)
-MAX_PANEL = 1.0  # widest outer panel
-Z_TAIL = 9.0  # |z| beyond the last finite window edge + Z_TAIL carries < 1e-18 of the Gaussian
 DEFAULT_TOL = 1e-9
 MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3)
 SHARED_GRID_BUDGET = 100  # grid nodes a kept outer node below which the shared grid is used (it costs ~200)
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
-# where a smooth weighted rule varies: N_CORE nodes on panels CORE_PANEL length scales wide (error ~ rho^-2N with
-# rho = d + sqrt(d^2 + 1), d = pi / (CORE_PANEL / 2): 1e-13; measured 8e-11 at the sharpest, uncertainty:2,2)
-N_CORE = 10
-CORE_PANEL = 3.0
-_GL_CORE_X, _GL_CORE_W = np.polynomial.legendre.leggauss(N_CORE)
 
 
 ConvexResult = PointResult  # the former name of the convex route's result (one result type for every route)
@@ -86,6 +77,7 @@ class ConvexProblem:
             raise ValueError("the max-margin learner is solved by theory.solver.solve_saddle, not the convex theory")
         self.labels = LabelChannel.parse(params.labels)
         self.rule = params.rule
+        self.measure = KeptMeasure(params)  # the kept (z, w, y): read by the max-margin theory and separability too
         self.f = params.keep_fraction
         self.alpha = params.alpha_prune
         self.loss = self.learner.loss_function  # theory.losses.Loss: read by every quadrature route
@@ -94,83 +86,29 @@ class ConvexProblem:
         self.n_c = 1 if self.theta == 0.0 else 2
         self.channel = self.labels.code
         self.chan_param = float(self.labels.param) if self.labels.kind != "clean" else 0.0
-        self.label_aware = self.rule.kind in ("agree-hard", "agree-easy")
-        edges = (self.rule.breakpoints(self.f, self.labels, self.theta) if self.label_aware
-                 else self.rule.breakpoints(self.f))
-        finite = [abs(e) for e in edges if math.isfinite(e)]
-        self.z_max = (max(finite) if finite else 0.0) + Z_TAIL
-        self.rule_edges = [e for e in edges if math.isfinite(e) and abs(e) < self.z_max]
-        # a smooth weighted rule varies on its own scale l (uncertainty:A,S: l = 1/S, poles of p(1 - p) at distance
-        # pi l from the real axis): its panels (|z| < 6) are at most CORE_PANEL l wide, with N_CORE nodes
-        scale = self.rule.weighted().length_scale if self.rule.kind == "uncertainty" else getattr(
-            self.rule, "length_scale", None)
-        self.smooth_rule = bool(scale)
-        self.max_panel_core = min(MAX_PANEL, CORE_PANEL * scale) if scale else MAX_PANEL
-        self.pieces = self.theta0_pieces()
+        self.pieces = self.measure.theta0_pieces
         self.nfev = 0
 
-    def theta0_pieces(self) -> np.ndarray | None:
-        """The kept density as pieces for :mod:`theory.window_moments` (theta = 0, a sign channel, a rule made of
-        windows), or None where the two-dimensional quadrature of :mod:`theory.convex_moments` is needed."""
-        if self.theta != 0.0 or self.channel != 0:
-            return None
-        keep_right = 1.0 - self.labels.flip_probability  # P(y = +1 | z > 0)
-        if self.label_aware:
-            g, f = self.rule.edge(self.f, self.labels, self.theta), self.f
-            lo, hi = (0.0, g) if self.rule.hard else (g, math.inf)
-            return np.array([[-hi, -lo, 1.0, 0.0, keep_right / f], [lo, hi, 1.0, keep_right / f, 0.0]])
-        if self.rule.kind not in WINDOW_KINDS:
-            return None
-        return kept_pieces(self.rule.windows(self.f), self.f, keep_right)
-
     # ---- quadrature --------------------------------------------------------------------------------
+    def loss_breaks(self, cz: float, cw: float, sigma: float, V: float) -> list[float]:
+        """Where the inner integral (label y = +1), a function of c_z z, changes character, mapped to z: around the
+        loss's kinks and curvature breaks, on the scale rho of the orthogonal field (:meth:`Loss.z_breaks`)."""
+        if not abs(cz) > 0.0:
+            return []
+        return self.loss.z_breaks(cz, V, GAUSS_BREAKS * math.hypot(cw, sigma))
+
     def outer_nodes(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
-        """Outer nodes z and weights phi(z) dz / f (the acceptance not yet applied): Gauss-Legendre panels broken at
-        the rule's edges, at 0 (the label boundary), at the student's loss features mapped to z, around
-        tan(theta), at most MAX_PANEL wide (CORE_PANEL weighted-rule length scales for |z| < 6, N_CORE nodes)."""
-        zm = self.z_max
-        breaks = [-zm, zm, 0.0, *self.rule_edges]
-        if self.theta > 0.0:
-            tt = math.tan(self.theta)
-            breaks += [s * tt * m for s in (-1.0, 1.0) for m in (0.25, 0.5, 1.0, 2.0, 4.0)]
-        rho = math.hypot(cw, sigma)
-        if abs(cz) > 0.0:  # the inner integral (label y = +1), a function of c_z z, varies on the scale rho
-            # around the loss's kinks (hinge, square: Gaussian-tail offsets around each) and on the logistic loss's
-            # own scale (h ~ 1: its curvature and exponential tails, at omega(h_k) for the inner breaks h_k)
-            breaks += self.loss.z_breaks(cz, V, GAUSS_BREAKS * rho)
-        b = np.unique(np.clip(np.array(breaks), -zm, zm))
-        # subdivide wide panels (finer where a weighted rule varies, |z| < 6) into k equal parts each
-        lo, hi = b[:-1], b[1:]
-        core = (np.minimum(np.abs(lo), np.abs(hi)) < 6.0) & self.smooth_rule
-        k = np.maximum(1, np.ceil((hi - lo) / np.where(core, self.max_panel_core, MAX_PANEL)).astype(int))
-        start = np.repeat(lo, k)
-        step = np.repeat((hi - lo) / k, k)
-        part = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
-        lo = start + part * step
-        hi = np.where(part + 1 == np.repeat(k, k), np.repeat(hi, k), start + (part + 1) * step)
-        core = np.repeat(core, k)
-        z, w = [], []
-        for sel, (x_gl, w_gl) in ((~core, (_GL_X, _GL_W)), (core, (_GL_CORE_X, _GL_CORE_W))):
-            half = 0.5 * (hi[sel] - lo[sel])[:, None]
-            z.append((0.5 * (hi[sel] + lo[sel])[:, None] + half * x_gl).ravel())
-            w.append((half * w_gl).ravel())
-        z, w = np.concatenate(z), np.concatenate(w)
-        order = np.argsort(z, kind="stable")
-        z, w = z[order], w[order]
-        return z, w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
+        """Outer nodes z and weights phi(z) dz / f (:meth:`theory.kept.KeptMeasure.outer_nodes`), broken also at
+        the student's loss features mapped to z."""
+        return self.measure.outer_nodes(self.loss_breaks(cz, cw, sigma, V))
 
     def acceptance(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(q(z, +1), q(z, -1)): the rule's acceptance for either label (the same for rules that see z alone)."""
-        if self.label_aware:
-            return self.rule.labelled_acceptance(z, self.f, self.labels, self.theta)
-        q = self.rule.acceptance(z, self.f)
-        return q, q
+        """(q(z, +1), q(z, -1)) (:meth:`theory.kept.KeptMeasure.acceptance`)."""
+        return self.measure.acceptance(z)
 
     def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
-        """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; :mod:`theory.convex_moments` integrates
-        y = -1 as its mirror image) on the panels of :meth:`outer_nodes`."""
-        z, density = self.outer_nodes(cz, cw, sigma, V)
-        return z, density * self.acceptance(z)[0]
+        """Outer nodes and weights q(z, +1) phi(z) / f on the panels of :meth:`outer_nodes`."""
+        return self.measure.z_quadrature(self.loss_breaks(cz, cw, sigma, V))
 
     def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         """(A_z, A_w, B, C, M) at the given order parameters."""

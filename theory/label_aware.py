@@ -114,7 +114,9 @@ class LabelAwareRule(Named):
         self._cache[key] = g
         return g
 
-    def labelled_acceptance(self, z: np.ndarray, keep_fraction: float, labels: str, theta: float
+    sees_labels = True
+
+    def labelled_acceptance(self, z: np.ndarray, keep_fraction: float, labels="clean", theta: float = 0.0
                             ) -> tuple[np.ndarray, np.ndarray]:
         """(q(z, +1), q(z, -1))."""
         z = np.asarray(z, dtype=float)
@@ -122,7 +124,7 @@ class LabelAwareRule(Named):
         window = np.abs(z) < g if self.hard else np.abs(z) > g
         return (window & (z > 0)).astype(float), (window & (z < 0)).astype(float)
 
-    def breakpoints(self, keep_fraction: float, labels: str, theta: float) -> list[float]:
+    def breakpoints(self, keep_fraction: float, labels="clean", theta: float = 0.0) -> list[float]:
         g = self.edge(keep_fraction, labels, theta)
         return [-math.inf, -g, 0.0, g, math.inf]
 
@@ -159,8 +161,12 @@ class LabelAwareRule(Named):
             todo = todo[~ok]
         return z, w, y
 
-    def select(self, probe_margins: np.ndarray, labels_y: np.ndarray, n_keep: int) -> np.ndarray:
-        """Indices (sorted) kept from a whole pool by the literal definition (the tests' reference)."""
+    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float,
+               labels_y: np.ndarray | None = None) -> np.ndarray:
+        """Indices (sorted) kept from a whole pool by the literal definition (the tests' reference); needs the
+        pool's labels ``labels_y`` (the rule sees them)."""
+        if labels_y is None:
+            raise ValueError(f"keep rule {self} sees the labels: select needs the pool's labels_y")
         z = np.asarray(probe_margins, dtype=float)
         agree = np.flatnonzero(labels_y * z > 0)
         order = agree[np.argsort(np.abs(z[agree]), kind="stable")]

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import optimize, special
@@ -203,8 +204,11 @@ class Rule(Named):
                              f"precision; use a larger T (as T -> 0 soft:T becomes the hard window)")
         return math.exp(log_c), t * math.sqrt(2.0 * log_c)
 
-    def breakpoints(self, keep_fraction: float) -> list[float]:
-        """The z where q(z) is not smooth (window edges; +-inf for unbounded windows), sorted."""
+    sees_labels = False  # the rule sees the probe margin alone (SelectionRule)
+
+    def breakpoints(self, keep_fraction: float, labels="clean", theta: float = 0.0) -> list[float]:
+        """The z where q(z) is not smooth (window edges; +-inf for unbounded windows), sorted (the label channel and
+        the probe angle, which the rule does not see, are part of the common interface, :class:`SelectionRule`)."""
         if self.kind == "uncertainty":
             return self.weighted().breakpoints(keep_fraction)
         rows = self.windows(keep_fraction)
@@ -237,11 +241,18 @@ class Rule(Named):
             q[inside] += weight * (np.exp(-z[inside] ** 2 / (2 * t * t)) if t > 0 else 1.0)
         return q
 
+    def labelled_acceptance(self, z: np.ndarray, keep_fraction: float, labels="clean", theta: float = 0.0
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """(q(z, +1), q(z, -1)): the same for both labels (the rule does not see them)."""
+        q = self.acceptance(z, keep_fraction)
+        return q, q
+
     # ---- Monte Carlo ---------------------------------------------------------------------------
-    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float
-               ) -> np.ndarray:
+    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float,
+               labels_y: np.ndarray | None = None) -> np.ndarray:
         """Indices (sorted) of the examples the rule keeps from a whole pool, by its literal definition
-        (the reference for :meth:`kept_margins`, and what a probe trained on the pool itself needs)."""
+        (the reference for :meth:`kept_margins`, and what a probe trained on the pool itself needs); the pool's
+        labels ``labels_y`` are not looked at."""
         if self.kind == "uncertainty":
             return self.weighted().select(rng, probe_margins, n_keep, keep_fraction)
         size = np.abs(np.asarray(probe_margins, dtype=float))
@@ -329,6 +340,31 @@ class Rule(Named):
         tail = special.erfc(z_c / (s * _SQRT2)) * rng.random(count - n_core)
         out[~core] = s * _SQRT2 * special.erfcinv(tail)
         return _signed(rng, out)
+
+
+class SelectionRule(Protocol):
+    """The interface every selection rule implements with the same names and signatures (:class:`Rule`,
+    :class:`theory.weighted.WeightedRule`, :class:`theory.label_aware.LabelAwareRule`); the theory's kept-data
+    measure (:class:`theory.kept.KeptMeasure`) and the Monte Carlo (``simulations.data``) read rules through it."""
+
+    kind: str
+    sees_labels: bool  # True when the acceptance depends on the (noisy) label as well as on z
+
+    def __str__(self) -> str: ...
+
+    def is_hard(self) -> bool: ...
+
+    def check(self, keep_fraction: float) -> None: ...
+
+    def windows(self, keep_fraction: float) -> np.ndarray: ...
+
+    def breakpoints(self, keep_fraction: float, labels=..., theta: float = ...) -> list[float]: ...
+
+    def labelled_acceptance(self, z: np.ndarray, keep_fraction: float, labels=..., theta: float = ...
+                            ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float,
+               labels_y: np.ndarray | None = ...) -> np.ndarray: ...
 
 
 _WEIGHTED: dict = {}  # uncertainty:A,S -> its WeightedRule

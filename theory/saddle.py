@@ -53,6 +53,7 @@ from theory.integrals import (
     G,
     window_moments,
 )
+from theory.kept import KeptMeasure
 from theory.model import Params
 
 
@@ -73,7 +74,7 @@ class Problem:
         return cls(
             params=params,
             theta=params.probe_angle,
-            windows=params.rule.windows(params.keep_fraction),
+            windows=KeptMeasure(params).windows(),
             norm=2.0 / params.keep_fraction,
             **quadrature,
         )

@@ -15,7 +15,8 @@ convex and smooth; h(0) = 1/2 (Cover's capacity 2 of random labels); with clean 
 (always separable, alpha_sep = inf).
 
 **Quadrature.** E over xi in closed form, E[(m - xi)_+^2] = (m^2 + 1) Phi(m) + m phi(m), m = -y c . v. Over z:
-the panels of :meth:`theory.convex.ConvexProblem.z_quadrature` (the rule's edges, 0; Gauss-Legendre, 10 nodes).
+the panels of the kept measure, :meth:`theory.kept.KeptMeasure.outer_nodes` (the rule's edges, 0; Gauss-Legendre,
+10 nodes).
 Over w (theta > 0): Gauss-Legendre panels of width <= 1 on [-9, 9], broken at the label step w = -z cot theta of
 the sign channels. The minimum: BFGS (analytic gradient E[-2 y (m - xi)_+ v], ``gtol`` 1e-12) from c = 0 (one
 dimension at theta = 0, where c_w = 0 by symmetry); the gradient norm at the end is reported and checked.
@@ -24,11 +25,12 @@ dimension at theta = 0, where c_w = 0 by symmetry); the gradient norm at the end
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, special
 
+from theory.kept import KeptMeasure
 from theory.labels import LabelChannel
 from theory.records import Record
 
@@ -71,17 +73,15 @@ def _w_nodes(z: np.ndarray, theta: float, channel: LabelChannel) -> tuple[np.nda
     return w, weight
 
 
-class _KeptMeasure:
-    """The kept examples as quadrature nodes (z, w, y) with weights summing to 1."""
+class _KeptNodes:
+    """The kept measure (:class:`theory.kept.KeptMeasure`) as quadrature nodes (z, w, y) with weights summing to 1."""
 
     def __init__(self, params) -> None:
-        from theory.convex import ConvexProblem
-
         channel = LabelChannel.parse(params.labels)
         theta = params.probe_angle
-        problem = ConvexProblem(replace(params, learner="square:1"))  # its outer z quadrature (no loss features:
-        z, density = problem.outer_nodes(0.0, 0.0, 1.0, 1.0)  # c_z = 0)
-        q_plus, q_minus = problem.acceptance(z)
+        measure = KeptMeasure(params)  # the kept measure's outer z quadrature, no student's features
+        z, density = measure.outer_nodes()
+        q_plus, q_minus = measure.acceptance(z)
         per_label = {1.0: density * q_plus, -1.0: density * q_minus}
         if theta == 0.0:
             w, ww = np.zeros((z.size, 1)), np.ones((z.size, 1))
@@ -121,7 +121,7 @@ def separability_threshold(params) -> Separability:
     if channel.is_clean or params.rule.kind in ("agree-hard", "agree-easy"):
         # clean labels: the teacher separates; agree-hard/easy keep only labels y = sign(z): the probe separates
         return Separability(**fields, alpha_sep=math.inf, h_min=0.0, c_z=math.inf, c_w=0.0, gradient=0.0)
-    measure = _KeptMeasure(params)
+    measure = _KeptNodes(params)
     if abs(measure.mass - 1.0) > 1e-9:
         raise ValueError(f"separability at {params}: the kept measure's quadrature has mass {measure.mass:.12g}")
     dim = 1 if params.probe_angle == 0.0 else 2

@@ -135,7 +135,15 @@ class WeightedRule:
             return np.ones_like(z)
         return np.exp(np.minimum(0.0, self.log_constant(keep_fraction) + self._log_g(z)))
 
-    def breakpoints(self, keep_fraction: float) -> list[float]:
+    sees_labels = False
+
+    def labelled_acceptance(self, z: np.ndarray, keep_fraction: float, labels="clean", theta: float = 0.0
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """(q(z, +1), q(z, -1)): the same for both labels."""
+        q = self.acceptance(z, keep_fraction)
+        return q, q
+
+    def breakpoints(self, keep_fraction: float, labels="clean", theta: float = 0.0) -> list[float]:
         """z where q is not smooth (the crossings and the score's kinks, both signs), with +-inf."""
         if keep_fraction == 1.0:
             return [-math.inf, math.inf]
@@ -158,8 +166,8 @@ class WeightedRule:
             out = np.concatenate([out, z[rng.random(z.size) < self.acceptance(z, f)]])
         return out[:count]
 
-    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float
-               ) -> np.ndarray:
+    def select(self, rng: np.random.Generator, probe_margins: np.ndarray, n_keep: int, keep_fraction: float,
+               labels_y: np.ndarray | None = None) -> np.ndarray:
         """Indices (sorted) kept from a whole pool: each independently with probability q."""
         z = np.asarray(probe_margins, dtype=float)
         return np.flatnonzero(rng.random(z.size) < self.acceptance(z, keep_fraction))
