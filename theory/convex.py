@@ -41,10 +41,10 @@ from scipy import optimize
 
 from theory.convex_moments import GAUSS_BREAKS, moments, moments_and_jacobian
 from theory.convolution_moments import grid_nodes, moments_shared_grid
+from theory.kept import KeptMeasure
 from theory.labels import LabelChannel
 from theory.learners import Learner
 from theory.point import ConvexOrder, PointResult
-from theory.kept import KeptMeasure
 from theory.window_moments import moments_theta0
 
 DEFAULT_TOL = 1e-9
