@@ -7,6 +7,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,6 +44,16 @@ def steps(iterable: Iterable[T], progress: Progress | None, what: str, total: in
     for i, item in enumerate(iterable, 1):
         yield item
         report(progress, f"{what} {i}/{total}" if total else f"{what} {i}")
+
+
+def pool_map(pool, fn: Callable[[T], object], jobs: list[T], progress: Progress | None, what: str) -> list:
+    """``[fn(job) for job in jobs]`` on the executor ``pool``, in the order of ``jobs``; ``"what i/n"`` is reported
+    to ``progress`` as each job finishes, in whatever order they finish (one slow job does not hold back the count
+    of the others)."""
+    futures = [pool.submit(fn, job) for job in jobs]
+    for i, _ in enumerate(as_completed(futures), 1):
+        report(progress, f"{what} {i}/{len(futures)}")
+    return [future.result() for future in futures]
 
 
 def sweep_progress(progress: Progress | None) -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import DATA_DIR, Progress, cached, mc_records, report, save, steps, sweep_progress
+from figures.common import DATA_DIR, Progress, cached, mc_records, pool_map, report, save, steps, sweep_progress
 from simulations.store import ResultStore
 from simulations.sweep import sweep
 from theory import Params, solve_grid, solve_saddle
@@ -54,7 +54,7 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         # frontier scans dominate the cost: one process per core over (theta, alpha)
         jobs = [(a, t, F_FLOOR) for t in thetas for a in frontier_alphas]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            flat = list(steps(pool.map(_frontier_job, jobs), progress, "frontier point", len(jobs)))
+            flat = pool_map(pool, _frontier_job, jobs, progress, "frontier point")
         fronts = [flat[i * len(frontier_alphas):(i + 1) * len(frontier_alphas)] for i in range(len(thetas))]
         out["eps_frontier"] = np.array([[p.eps_frontier for p in row] for row in fronts])
         out["f_opt"] = np.array([[p.f_opt for p in row] for row in fronts])
@@ -64,8 +64,7 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         out["fmin_thetas"] = np.array(fmin_thetas)
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             fmin_jobs = [(t, fmin_alphas) for t in fmin_thetas]
-            out["fmin"] = np.array([r.f_min for r in steps(pool.map(_fmin_job, fmin_jobs), progress, "f_min",
-                                                            len(fmin_jobs))])
+            out["fmin"] = np.array([r.f_min for r in pool_map(pool, _fmin_job, fmin_jobs, progress, "f_min")])
         info_alphas = frontier_alphas[1:-1]
         out["info_alphas"] = info_alphas
         out["info_random"] = np.array([information_per_example(lambda a: solve_saddle(Params(a)).eps, a)

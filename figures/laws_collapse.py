@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import DATA_DIR, X_LABEL, Progress, cached, report, save, steps
+from figures.common import DATA_DIR, X_LABEL, Progress, cached, pool_map, report, save
 from theory.asymptotics import LAW_ALPHAS, frontier_law, unpruned_constant
 from theory.frontier import frontier_point
 
@@ -37,7 +37,7 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
     def theory():
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             jobs = [(a, t) for t in THETAS for a in alphas]
-            flat = list(steps(pool.map(_job, jobs, chunksize=10), progress, "frontier point", len(jobs)))
+            flat = pool_map(pool, _job, jobs, progress, "frontier point")
         shape = (len(THETAS), len(alphas))
         k = [law.constant for law in frontier_law(10.0, LAW_ALPHAS) if law.law.startswith("f_opt prefactor")][0]
         report(progress, "the f_opt law's constant K")

@@ -30,9 +30,9 @@ from figures.common import (
     cached,
     learning_curve_panel,
     mc_records,
+    pool_map,
     report,
     save,
-    steps,
     sweep_progress,
 )
 from simulations.store import ResultStore
@@ -68,7 +68,7 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         out["eps_random"] = generalization_error(frontier_alphas)
         jobs = [(a, t, F_FLOOR) for t in FRONTIER_THETAS for a in frontier_alphas]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            flat = list(steps(pool.map(_frontier_job, jobs, chunksize=8), progress, "frontier point", len(jobs)))
+            flat = pool_map(pool, _frontier_job, jobs, progress, "frontier point")
         shape = (len(FRONTIER_THETAS), len(frontier_alphas))
         out["eps_frontier"] = np.array([p.eps_frontier for p in flat]).reshape(shape)
         out["f_opt"] = np.array([p.f_opt for p in flat]).reshape(shape)

@@ -198,3 +198,14 @@ def test_convergence_map_errors_are_one_line_and_help_explains_grid(capsys):
     readme = " ".join((REPO / "README.md").read_text().split())
     assert "`benchmarks.convergence_map` no flags" not in readme
     assert "`benchmarks.convergence_map` takes `--grid" in readme
+
+
+def test_pool_map_keeps_the_order_and_reports_every_job():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from figures.common import pool_map
+
+    messages = []
+    with ThreadPoolExecutor(2) as pool:
+        assert pool_map(pool, lambda x: x * x, [3, 1, 2], messages.append, "job") == [9, 1, 4]
+    assert messages == ["job 1/3", "job 2/3", "job 3/3"]
