@@ -169,6 +169,9 @@ class Params:
         ``"squared-hinge:L"`` (ridge L > 0; see :mod:`theory.learners`).
     labels : theory.labels.LabelChannel; a string is parsed
         the label channel: ``"clean"`` (default), ``"flip:E"``, ``"logit:B"`` (see :mod:`theory.labels`).
+    data : ``"isotropic"`` (default: x ~ N(0, I)) or a Gaussian covariate case (:class:`theory.covariance.Case`;
+        a string ``"power:a,b,N"`` or the path of a ``.npz`` case file is parsed). With a case, probe_angle_deg is
+        the angle between the probe's and the teacher's fields; a case with its own probe fixes it.
 
     Records, messages and store keys write the three objects as their canonical strings (``str``), and so does
     ``repr(Params)``.
@@ -180,6 +183,7 @@ class Params:
     probe_angle_deg: float = 0.0
     learner: Any = "max-margin"
     labels: Any = "clean"
+    data: Any = "isotropic"
 
     def __post_init__(self) -> None:
         from theory.labels import LabelChannel
@@ -191,12 +195,24 @@ class Params:
         object.__setattr__(self, "probe_angle_deg", validate_probe_angle_deg(self.probe_angle_deg))
         object.__setattr__(self, "learner", Learner.parse(self.learner))
         object.__setattr__(self, "labels", LabelChannel.parse(self.labels))
+        if not (isinstance(self.data, str) and self.data == "isotropic"):
+            from theory.covariance import parse_data
+
+            data = parse_data(self.data)
+            if not isinstance(data, str):
+                data.check_angle(self.probe_angle_deg)
+            object.__setattr__(self, "data", data)
 
     def __repr__(self) -> str:
         keep = str(self.keep) if getattr(self.keep, "kind", None) != "weighted" else self.keep
         return (f"Params(alpha_prune={self.alpha_prune!r}, keep_fraction={self.keep_fraction!r}, keep={keep!r}, "
                 f"probe_angle_deg={self.probe_angle_deg!r}, learner={str(self.learner)!r}, "
-                f"labels={str(self.labels)!r})")
+                f"labels={str(self.labels)!r}" + ("" if self.is_isotropic else f", data={str(self.data)!r}") + ")")
+
+    @property
+    def is_isotropic(self) -> bool:
+        """True for isotropic inputs (the default data model); False for a Gaussian covariate case."""
+        return isinstance(self.data, str) and self.data == "isotropic"
 
     @property
     def alpha_total(self) -> float:

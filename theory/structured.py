@@ -1,0 +1,408 @@
+r"""The Gaussian covariate model with selection: the theory (``docs/theory.md`` section 9).
+
+Inputs x ~ N(0, Sigma) (a :class:`theory.covariance.Case`), selection on the probe field z, labels through the
+channel on the teacher field t = cos(theta) z + sin(theta) w. Conditioned on (z, w), x = z a + w b + x_2 with
+x_2 ~ N(0, Sigma_2), Sigma_2 = Sigma - a a' - b b' (:meth:`theory.covariance.Case.geometry`). The student's field
+on a kept example is c_z z + c_w w + u.x_2 with c = (a.u, b.u) and sigma^2 = u' Sigma_2 u: the **channel** (the
+expectations A_z, A_w, B, C over the kept (z, w, y) and the orthogonal Gaussian) is the isotropic one, read from
+:meth:`theory.convex.ConvexProblem.moments`; only the **prior** side (ridge and spectrum) changes. With
+V_hat = alpha C / V, Q_hat = alpha B / V^2 and D = lambda + V_hat Sigma (diagonal), K = (lambda + V_hat Sigma_2)^-1:
+
+    c       = -alpha U' K U A                            (U = [a, b]; rank two, exact: Woodbury)
+    sigma^2 = alpha^2 A' U' K Sigma_2 K U A + Q_hat (1/N) tr Sigma^2 D^-2
+    1 - lambda (1/N) tr D^-1 = alpha C                   (V = (1/N) tr Sigma D^-1)
+
+(the traces over the bulk drop the rank-two downdate, an O(1/N) term, as the isotropic theory does). In the
+whitened basis, with e = U / sqrt(lambda) orthonormal, H = e' D^-1 e and G = e' Sigma D^-1 e (2 x 2):
+U' K U = G H^-1 / lambda and Sigma^(1/2) K U = (Y - e G) H^-1 / lambda with Y = Sigma D^-1 e, so every evaluation
+is O(N) without cancellation; Sigma = I gives the isotropic equations exactly.
+
+Routes (:func:`solve_structured`): every convex loss by :class:`StructuredProblem` (a
+:class:`theory.convex.ConvexProblem` whose residuals and Jacobian use the prior above) through
+:func:`theory.convex.solve_convex`; square loss in closed form (:func:`solve_square`: the kept second moment M_2 and
+mean m_y of y (z, w), read from the channel, then one monotone equation in V_hat); the max-margin student as the
+hinge loss's limit lambda -> 0 (:func:`solve_max_margin`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import optimize
+
+from theory import convex
+from theory.convex import ConvexProblem, student_error
+from theory.convex_moments import moments_and_jacobian
+from theory.convolution_moments import moments_shared_grid
+from theory.covariance import Case, Geometry
+from theory.learners import Learner
+from theory.point import MaxMarginOrder, PointResult
+
+# the hinge ridges through which the max-margin student is reached (stop once eps moves by < MM_RTOL, relative)
+MM_RIDGES = tuple(10.0 ** -k for k in range(2, 13))
+MM_RTOL = 1e-12
+
+
+@dataclass
+class PriorTerms:
+    """The prior side at one V_hat (module docstring): W = U'KU, Z = S Z_0 S with Sigma_2^(1/2) K U = R S, the
+    traces tau0 = (1/N) tr D^-1, tau2 = (1/N) tr Sigma^2 D^-2, tau_norm = (1/N) tr Sigma D^-2 and the matrices
+    for |u|^2 (UD2 = U' D^-2 U, S); with ``deriv`` their V_hat derivatives (d*)."""
+
+    W: np.ndarray
+    Z: np.ndarray
+    S: np.ndarray
+    UD2: np.ndarray
+    tau0: float
+    tau2: float
+    tau_norm: float
+    dW: np.ndarray | None = None
+    dZ: np.ndarray | None = None
+    dtau0: float = 0.0
+    dtau2: float = 0.0
+
+
+class Prior:
+    """The ridge-and-spectrum side of the fixed point for one geometry and ridge (module docstring)."""
+
+    def __init__(self, geo: Geometry, lam: float) -> None:
+        self.geo, self.lam = geo, float(lam)
+        self.s, self.e = geo.s, geo.e
+        self.n_c = geo.n_c
+
+    def at(self, vhat: float, deriv: bool = False) -> PriorTerms:
+        s, e, lam = self.s, self.e, self.lam
+        dinv = 1.0 / (lam + vhat * s)
+        sd = s * dinv
+        De = dinv[:, None] * e
+        Y = sd[:, None] * e  # Sigma D^-1 e
+        H = e.T @ De
+        G = e.T @ Y
+        Hinv = np.linalg.inv(H)
+        S = Hinv / lam  # (I - V_hat U'D^-1 U)^-1 = (lambda H)^-1
+        W = G @ S
+        R = Y - e @ G
+        Z0 = R.T @ R
+        Z = S @ Z0 @ S
+        UD2 = e.T @ ((sd * dinv)[:, None] * e)
+        terms = PriorTerms(W=W, Z=Z, S=S, UD2=UD2, tau0=float(dinv.mean()), tau2=float(np.mean(sd * sd)),
+                           tau_norm=float(np.mean(sd * dinv)))
+        if deriv:
+            ddinv = -s * dinv * dinv
+            dH = e.T @ (ddinv[:, None] * e)
+            dY = (s * ddinv)[:, None] * e
+            dG = e.T @ dY
+            dS = -Hinv @ dH @ Hinv / lam
+            terms.dW = dG @ S + G @ dS
+            dR = dY - e @ dG
+            dZ0 = dR.T @ R + R.T @ dR
+            terms.dZ = dS @ Z0 @ S + S @ dZ0 @ S + S @ Z0 @ dS
+            terms.dtau0 = float(ddinv.mean())
+            terms.dtau2 = float(np.mean(2.0 * sd * s * ddinv))
+        return terms
+
+
+def geometry_of(params) -> Geometry:
+    """The geometry of ``params.data`` (a :class:`theory.covariance.Case`) at the point's field angle."""
+    data = params.data
+    if not isinstance(data, Case):
+        raise ValueError(f"the structured theory needs a Gaussian covariate case, got data {data!s}")
+    geo = data.geometry(params.probe_angle_deg)
+    if (geo.n_c == 2) != (params.probe_angle != 0.0):
+        raise ValueError(f"the case {data} has a field angle of {math.degrees(geo.theta):.6g} degrees at "
+                         f"probe_angle_deg {params.probe_angle_deg:g}")
+    return geo
+
+
+class StructuredProblem(ConvexProblem):
+    """The convex fixed point on a Gaussian covariate case: the isotropic channel (the inherited moments), the prior
+    of :class:`Prior`. Unknowns and scaled residuals as the isotropic ones: x = (c_z, [c_w,] ln sigma, ln V),
+    r_c = (c - c_new) / |u|_Sigma, r_sigma = 1 - sigma_new^2 / sigma^2, r_V = 1 - lambda tau0 - alpha C."""
+
+    def __init__(self, params) -> None:
+        super().__init__(params)
+        self.geo = geometry_of(params)
+        self.prior = Prior(self.geo, self.lam)
+
+    # ---- the moments (the channel, inherited quadratures) and their derivatives -----------------------------
+    def moments_and_derivatives(self, cz: float, cw: float, sigma: float, V: float):
+        """(m, dm): the moments (A_z, A_w, B, C, M) and their derivatives in (c_z, c_w, sigma, V), or (m, None) on the
+        closed-form theta = 0 window route (no analytic derivatives there)."""
+        if self.pieces is not None:
+            return self.moments(cz, cw, sigma, V), None
+        z, w = self.z_quadrature(cz, cw, sigma, V)
+        self.nfev += 1
+        if self.uses_shared_grid(cz, sigma, z, w):
+            m, d3 = moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))
+            dm = np.zeros((m.size, 4))
+            dm[:, [0, 2, 3]] = d3
+            return m, dm
+        return moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
+
+    def prior_update(self, m: np.ndarray, V: float, deriv: bool = False):
+        """(c_new, sigma_new^2, tau0, terms, vhat, qhat) from the moments m at the prox step V."""
+        a, nc = self.alpha, self.n_c
+        vhat = a * m[3] / V
+        qhat = a * m[2] / (V * V)
+        t = self.prior.at(vhat, deriv)
+        A = m[:nc]
+        c_new = -a * (t.W @ A)
+        sig2 = a * a * float(A @ t.Z @ A) + qhat * t.tau2
+        return c_new, sig2, t, vhat, qhat
+
+    def residual_and_mass(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        cz, cw, sigma, V = self.unpack(x)
+        m = self.moments(cz, cw, sigma, V)
+        return self._residual(cz, cw, sigma, V, m)[0], float(m[4])
+
+    def _residual(self, cz, cw, sigma, V, m, deriv=False):
+        c_new, sig2, t, vhat, qhat = self.prior_update(m, V, deriv)
+        c = np.array([cz, cw][:self.n_c])
+        norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
+        r = np.concatenate([(c - c_new) / norm, [1.0 - sig2 / (sigma * sigma), 1.0 - self.lam * t.tau0
+                                                 - self.alpha * m[3]]])
+        return r, (c, c_new, sig2, t, vhat, qhat, norm)
+
+    def residual_and_jacobian(self, x: np.ndarray):
+        cz, cw, sigma, V = self.unpack(x)
+        m, dm = self.moments_and_derivatives(cz, cw, sigma, V)
+        if dm is None:
+            return None
+        r, (c, c_new, sig2, t, vhat, qhat, norm) = self._residual(cz, cw, sigma, V, m, deriv=True)
+        a, nc = self.alpha, self.n_c
+        A = m[:nc]
+        eV = np.array([0.0, 0.0, 0.0, 1.0])
+        dvhat = a * dm[3] / V - a * m[3] / (V * V) * eV
+        dqhat = a * dm[2] / (V * V) - 2.0 * a * m[2] / V**3 * eV
+        dA = dm[:nc]
+        dc_new = -a * np.outer(t.dW @ A, dvhat) - a * (t.W @ dA)
+        ZA = t.Z @ A
+        dsig2 = a * a * (float(A @ t.dZ @ A) * dvhat + 2.0 * (ZA @ dA)) + t.tau2 * dqhat + qhat * t.dtau2 * dvhat
+        dnorm = np.array([cz, cw, sigma, 0.0]) / norm
+        rows = []
+        for i in range(nc):
+            rows.append((np.eye(4)[i] - dc_new[i]) / norm - (c[i] - c_new[i]) * dnorm / norm**2)
+        rows.append(-dsig2 / sigma**2 + 2.0 * sig2 / sigma**3 * np.array([0.0, 0.0, 1.0, 0.0]))
+        rows.append(-self.lam * t.dtau0 * dvhat - a * dm[3])
+        jac = np.array(rows) * np.array([1.0, 1.0, sigma, V])  # d/d(c_z, c_w, ln sigma, ln V)
+        cols = [0, 1, 2, 3] if nc == 2 else [0, 2, 3]
+        return r, jac[:, cols], float(m[4])
+
+    def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
+        """Damped fixed-point steps in the conjugate variables: V <- (1 - lambda tau0) / V_hat, sigma <- sigma_new,
+        c <- c - lambda (c - c_new) / (lambda + V_hat) (the isotropic steps at Sigma = I)."""
+        lam = self.lam
+        for _ in range(steps):
+            cz, cw, sigma, V = self.unpack(x)
+            m = self.moments(cz, cw, sigma, V)
+            c_new, sig2, t, vhat, _ = self.prior_update(m, V)
+            V_new = (1.0 - lam * t.tau0) / vhat if vhat > 0 else math.inf
+            c = np.array([cz, cw][:self.n_c])
+            c = c - lam / (lam + vhat) * (c - c_new)
+            new = self.pack(c[0], c[1] if self.n_c == 2 else 0.0, math.sqrt(max(sig2, 1e-300)), V_new)
+            if not np.all(np.isfinite(new)):
+                break
+            moved = np.max(np.abs(new - x) / np.maximum(np.abs(x), 1.0))
+            x = (1.0 - damping) * x + damping * new
+            if moved < rtol:
+                break
+        return x
+
+    def norm_euclid(self, x: np.ndarray) -> float:
+        """|u| = |w| / sqrt(N) in the Euclidean norm the ridge (and the max-margin student) measures."""
+        cz, cw, sigma, V = self.unpack(x)
+        m = self.moments(cz, cw, sigma, V)
+        _, _, t, vhat, qhat = self.prior_update(m, V)
+        SA = t.S @ m[:self.n_c]
+        return math.sqrt(self.alpha**2 * float(SA @ t.UD2 @ SA) + qhat * t.tau_norm)
+
+
+# ---- square loss in closed form --------------------------------------------------------------------------
+def kept_second_moments(problem: StructuredProblem) -> tuple[np.ndarray, np.ndarray]:
+    """(M_2, m_y): E_kept[v v'] and E_kept[y v], v = (z, w) (only z at theta = 0), read from the channel: with the
+    square loss, A(c) = (M_2 c - m_y) / (1 + V) at sigma = V = 1, so three evaluations of the moments give both."""
+    sq = problem if problem.loss.name == "square" else None
+    if sq is None:
+        raise ValueError("kept_second_moments reads the square loss's moments")
+    nc = problem.n_c
+    if nc == 1:
+        a1 = problem.moments(1.0, 0.0, 1.0, 1.0)[0]
+        a2 = problem.moments(2.0, 0.0, 1.0, 1.0)[0]
+        M = np.array([[2.0 * (a2 - a1)]])
+        return M, np.array([M[0, 0] - 2.0 * a1])
+    a10 = problem.moments(1.0, 0.0, 1.0, 1.0)[:2]
+    a20 = problem.moments(2.0, 0.0, 1.0, 1.0)[:2]
+    a11 = problem.moments(1.0, 1.0, 1.0, 1.0)[:2]
+    M = np.column_stack([2.0 * (a20 - a10), 2.0 * (a11 - a10)])
+    M = 0.5 * (M + M.T)
+    return M, M[:, 0] - 2.0 * a10
+
+
+def square_fixed_point(problem: StructuredProblem) -> np.ndarray:
+    """The unknowns x of the square loss's fixed point in closed form (``docs/theory.md`` 9): V_hat from
+    V_hat + 1 - alpha - lambda tau0(V_hat) = 0 (increasing; bracket (0, alpha]), V = alpha / V_hat - 1, c from
+    (I + V_hat W M_2) c = V_hat W m_y, sigma^2 = V_hat^2 (g' Z g + tau2 e / alpha) / (1 - V_hat^2 tau2 / alpha) with
+    g = M_2 c - m_y, e = c' M_2 c - 2 c' m_y + 1."""
+    M, my = kept_second_moments(problem)
+    a, lam, prior = problem.alpha, problem.lam, problem.prior
+    s = prior.s
+
+    def F(vhat: float) -> float:
+        return vhat + 1.0 - a - lam * float(np.mean(1.0 / (lam + vhat * s)))
+
+    hi = a
+    if F(hi) <= 0.0:  # lambda tau0 rounds to 1 at alpha: the root is at the top of the bracket
+        vhat = hi
+    else:
+        vhat = optimize.brentq(F, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=200)
+    V = a / vhat - 1.0
+    t = prior.at(vhat)
+    nc = problem.n_c
+    c = np.linalg.solve(np.eye(nc) + vhat * t.W @ M, vhat * t.W @ my)
+    g = M @ c - my
+    e = float(c @ M @ c - 2.0 * c @ my + 1.0)
+    denom = 1.0 - vhat * vhat * t.tau2 / a
+    sig2 = vhat * vhat * (float(g @ t.Z @ g) + t.tau2 * e / a) / denom
+    if not (V > 0 and sig2 > 0 and denom > 0):
+        return np.full(nc + 2, math.nan)
+    return problem.pack(c[0], c[1] if nc == 2 else 0.0, math.sqrt(sig2), V)
+
+
+def solve_square(params, *, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """The square loss on a case: :func:`square_fixed_point`, checked by the general equations' residual (one more
+    evaluation of the moments) and polished by Newton's method when that residual is above ``tol``."""
+    problem = StructuredProblem(params)
+    x = square_fixed_point(problem)
+    res, ok = convex._accept(problem, x, tol)
+    message = "converged (closed form)"
+    if not ok:
+        got = convex._newton(problem, x if np.all(np.isfinite(x)) else problem.guess(), tol)
+        if got[1] < res:
+            x, res, ok = got
+        message = "converged" if ok else "residual above tolerance"
+    return _convex_result(problem, x, res, ok, message)
+
+
+# ---- every convex loss and the max-margin student ------------------------------------------------------
+def _convex_result(problem: StructuredProblem, x, res, ok, message) -> PointResult:
+    out = convex._result(problem, x, res, ok, message)
+    norm = problem.norm_euclid(x) if np.all(np.isfinite(x)) else math.nan
+    return replace(out, route="structured", order=replace(out.order, norm=norm))
+
+
+def _solve(problem: StructuredProblem, x0, tol: float):
+    """(x, residual, accepted, message): the isotropic solver's strategy (``docs/theory.md`` 8) on the structured
+    equations: a warm start; Newton with the analytic Jacobian from two damped fixed-point steps, else from the bare
+    guess, else ten steps and MINPACK's hybrid Powell method; else continuation in lambda from lambda x 10^4."""
+    best = None
+    if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
+        x, res, ok = convex._newton(problem, np.asarray(x0, dtype=float), tol)
+        best = (x, res, ok)
+    if best is None or not best[2]:
+        for steps in (2, 0) if problem.pieces is None else ():
+            got = convex._analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
+            if got is not None and (best is None or got[1] < best[1]):
+                best = got
+            if got is not None and got[2]:
+                break
+    if best is None or not best[2]:
+        got = convex._newton(problem, problem.fixed_point_steps(problem.guess(), 10), tol)
+        if best is None or got[1] < best[1]:
+            best = got
+    if best[2]:
+        return (*best, "converged")
+    x = None
+    ok = False
+    for k in (4, 3, 2, 1, 0.5, 0):
+        sub = StructuredProblem(replace(problem.params, learner=str(problem.learner.with_ridge(problem.lam * 10.0**k))))
+        if x is None:
+            x = sub.fixed_point_steps(sub.guess(), 10)
+        x, res, ok = convex._newton(sub, x, tol)
+        problem.nfev += sub.nfev
+        if not ok:
+            break
+    if ok:
+        res, ok = convex._accept(problem, x, tol)
+        if ok or res < best[1]:
+            return x, res, ok, "converged (continuation in lambda)" if ok else "residual above tolerance"
+    return (*best, "residual above tolerance")
+
+
+def solve_structured_convex(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """A convex learner on a case: :class:`StructuredProblem` solved as the isotropic route solves its problem
+    (square loss: :func:`solve_square`)."""
+    if params.learner.kind == "square":
+        return solve_square(params, tol=tol)
+    problem = StructuredProblem(params)
+    x, res, ok, message = _solve(problem, x0, tol)
+    return _convex_result(problem, x, res, ok, message)
+
+
+def solve_max_margin(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """The max-margin student on a case, as the hinge loss's limit: hinge:L for L = 1e-2, 1e-3, ... (each solution
+    the next start, ln V shifted by ln 10), until eps moves by less than ``MM_RTOL`` (relative) from one L to the
+    next (the limit is reached up to a Gaussian tail: ``docs/theory.md`` 8). Order parameters: kappa = 1 / |u| (the
+    unit student's margin, |u| Euclidean), chi (out of the (a, b) plane: tan chi = sigma / |c|), beta (the in-plane
+    angle from the probe)."""
+    x = None
+    prev = None
+    nfev = 0
+    out = None
+    converged = False
+    for lam in MM_RIDGES:
+        sub = replace(params, learner=f"hinge:{lam!r}")
+        if x is not None:
+            x = np.array(x, dtype=float)
+            x[-1] += math.log(10.0)
+        problem = StructuredProblem(sub)
+        xs, res, ok, message = _solve(problem, x, tol)
+        out = _convex_result(problem, xs, res, ok, message)
+        nfev += out.nfev
+        if not out.success:
+            break
+        x = np.asarray(out.q, dtype=float)
+        if prev is not None and abs(out.eps - prev) <= MM_RTOL * max(out.eps, 1e-300):
+            converged = True
+            break
+        prev = out.eps
+    if out is None or not out.success or not converged:
+        message = "hinge limit not reached" if out is not None and out.success else "residual above tolerance"
+        ok = False
+    else:
+        message, ok = f"converged (hinge limit, L = {lam:g})", True
+    problem = StructuredProblem(replace(params, learner=f"hinge:{lam!r}"))
+    xq = np.asarray(out.q, dtype=float)
+    norm = problem.norm_euclid(xq) if np.all(np.isfinite(xq)) else math.nan
+    cz, cw, sigma = out.order.c_z, out.order.c_w, out.order.sigma
+    order = MaxMarginOrder(kappa=1.0 / norm, chi=math.atan2(sigma, math.hypot(cz, cw)), beta=math.atan2(cw, cz),
+                           method="hinge-limit", fallback=False)
+    return PointResult(params=params, eps=out.eps, R=out.R, rho=out.rho, success=ok, status=0 if ok else 1,
+                       message=message, residual=out.residual, nfev=nfev, route="structured", order=order,
+                       q=out.q)
+
+
+def solve_structured(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """The theory at a point whose data model is a Gaussian covariate case (``params.data``), any learner."""
+    if params.learner.is_max_margin:
+        return solve_max_margin(params, tol=tol)
+    return solve_structured_convex(params, x0=x0, tol=tol)
+
+
+def structured_refusal(params) -> str | None:
+    """Why the structured route cannot answer ``params``, or None: the max-margin student on noisy labels (the kept
+    data need not be separable; separability is invariant under x -> Sigma^(-1/2) x, so the isotropic line applies)."""
+    if params.learner.is_max_margin and not params.labels.is_clean:
+        from theory.separability import max_margin_refusal
+
+        return max_margin_refusal(params)
+    try:
+        geometry_of(params)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+__all__ = ["Prior", "StructuredProblem", "solve_structured", "solve_square", "solve_max_margin",
+           "kept_second_moments", "square_fixed_point", "student_error", "Learner"]
