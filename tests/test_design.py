@@ -75,21 +75,30 @@ def test_an_option_the_route_does_not_take_is_an_error():
         solve_point(Params(2.0, 0.2, "hard"), bogus=1)
 
 
-@pytest.mark.parametrize("params", [Params(2.0, 0.5, "uncertainty:1,5"), Params(2.0, 0.5, "agree-hard"),
-                                    Params(3.0, 0.2, "hard", labels="flip:0.05")])
+@pytest.mark.parametrize("params", [Params(5.0, 0.2, "hard", labels="flip:0.05"),
+                                    Params(4.0, 0.5, "uncertainty:1,5", 10.0, labels="flip:0.1")])
 def test_every_entry_point_refuses_alike(params):
-    """The theory, the frontier and the Monte Carlo refuse a point the max-margin learner cannot take with the same
-    message (the frontier before any search; the Monte Carlo before any draw)."""
+    """The theory and the Monte Carlo refuse the max-margin student beyond the separability line of noisy kept data
+    with the same message (the Monte Carlo before any draw)."""
     with pytest.raises(ValueError) as theory:
         solve_point(params)
     assert str(theory.value) == str(pytest.raises(ValueError, route_for, params).value)
+    assert "does not exist" in str(theory.value) and "separable only for alpha_prune <" in str(theory.value)
     with pytest.raises(ValueError) as mc:
         simulate(params, n=20, seeds=2)
     assert str(mc.value) == str(theory.value)
-    if str(params.labels) == "clean":  # a frontier over the rule
-        with pytest.raises(ValueError) as frontier:
-            frontier_point(params.alpha_prune, params.probe_angle_deg, 0.1, [str(params.keep)])
-        assert str(frontier.value) == str(theory.value)
+
+
+@pytest.mark.parametrize("params", [Params(2.0, 0.5, "uncertainty:1,5"), Params(2.0, 0.5, "agree-hard"),
+                                    Params(3.0, 0.2, "hard", labels="flip:0.05")])
+def test_the_max_margin_student_beyond_the_saddle_point_is_the_hard_margin_route(params):
+    """Rules that are no window, and noisy labels below the separability line, go to the margin constraint of the
+    convex theory: the same route for the theory, the frontier's pre-check and the Monte Carlo's."""
+    route = route_for(params)
+    assert route.name == "hard-margin"
+    res = solve_point(params)
+    assert res.success and res.route == "hard-margin" and str(res.learner) == "max-margin"
+    frontier_point(params.alpha_prune, params.probe_angle_deg, 0.1, [str(params.keep)], labels=str(params.labels))
 
 
 def test_flip_zero_is_clean_everywhere():

@@ -76,12 +76,12 @@ def test_png_and_pdf(view):
 
 
 def test_impossible_combinations_are_one_line_messages():
+    # the max-margin student with a weighted rule is the margin constraint of the convex theory: a value
     v = core.view_a(replace(S, rule="uncertainty:1,5"))
-    assert any("uncertainty" in m and "\n" not in m for m in v.messages)
-    assert "no value at this point" in v.readout
+    assert "no value at this point" not in v.readout
+    # beyond the separability line (3.86 at f = 0.2, 10 deg, flip:0.05) it does not exist: one line in the page
     v = core.view_a(replace(S, labels="flip:0.05"))
-    assert "separable only for alpha_prune <" in v.readout and not v.commands
-    assert {s.label for s in v.series} == set()
+    assert "separable only for alpha_prune <" in v.readout and "\n" not in v.readout
     with pytest.raises(ValueError, match="max-margin"):
         core.check_mc(replace(S, labels="flip:0.05"), "100", 10)
 

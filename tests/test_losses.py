@@ -298,3 +298,15 @@ def test_registering_checks_the_loss(exponential):
         Loss(**{**_exp_loss().__dict__, "name": "bad", "point": lambda y, u, V: (u, 1.0, 0.0, 0.0, 0.0)})
     with pytest.raises(ValueError, match="unknown loss"):
         get_loss("no-such-loss")
+
+
+def test_kernel_caches_are_keyed_to_the_losses():
+    """numba invalidates a kernel's disk cache only when the kernel's own file changes: the kernel modules record the
+    fingerprint of the loss sources they call into, and this fails until a change to a loss is recorded there (which
+    makes numba recompile). Update LOSSES_FINGERPRINT in the three kernel modules to theory.losses.compiled.
+    fingerprint() after editing theory/losses/{compiled,hinge,logistic,square,squared_hinge,constraints}.py."""
+    from theory import convex_moments, convolution_moments, window_moments
+    from theory.losses.compiled import fingerprint
+
+    for module in (convex_moments, window_moments, convolution_moments):
+        assert module.LOSSES_FINGERPRINT == fingerprint(), module.__name__

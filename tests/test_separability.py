@@ -47,5 +47,10 @@ def test_monte_carlo_separability_switches_at_the_line(params):
 
 
 def test_max_margin_on_noisy_labels_reports_the_line():
-    with pytest.raises(ValueError, match=r"separable only for alpha_prune < 4\.248"):
-        solve_saddle(Params(4.0, 0.2, "hard", labels="flip:0.05"))
+    """Beyond the separability line (4.248 for keep hard, f = 0.2, flip:0.05) the max-margin student does not exist:
+    refused with the line; below it, it is the margin constraint of the convex theory (route hard-margin)."""
+    with pytest.raises(ValueError, match=r"does not exist at alpha_prune = 4.5.*separable only for alpha_prune < "
+                                         r"4\.248"):
+        solve_saddle(Params(4.5, 0.2, "hard", labels="flip:0.05"))
+    res = solve_saddle(Params(4.0, 0.2, "hard", labels="flip:0.05"))
+    assert res.success and res.route == "hard-margin" and 0.0 < res.eps < 0.5

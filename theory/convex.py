@@ -44,6 +44,9 @@ from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.kept import KeptMeasure
 from theory.labels import LabelChannel
 from theory.learners import Learner
+from theory.losses import get_loss
+from theory.losses.base import Loss
+from theory.losses.constraints import LIMITS
 from theory.point import ConvexOrder, PointResult
 from theory.window_moments import moments_theta0
 
@@ -70,18 +73,20 @@ def student_error(cz: float, cw: float, sigma: float, theta: float) -> float:
 class ConvexProblem:
     """The fixed-point equations at one point: its rule, learner, channel and the outer quadrature."""
 
-    def __init__(self, params) -> None:
+    def __init__(self, params, loss: Loss | None = None, lam: float | None = None) -> None:
+        """The problem of ``params`` with its learner's loss and ridge, or with ``loss`` and ``lam`` given (a
+        constraint loss of :mod:`theory.losses.constraints` at lam = 1 for the ridgeless limits)."""
         self.params = params
         self.learner = Learner.parse(params.learner)
-        if self.learner.is_max_margin:
-            raise ValueError("the max-margin learner is solved by theory.solver.solve_saddle, not the convex theory")
+        if loss is None and self.learner.is_max_margin:
+            raise ValueError("the max-margin learner is the margin constraint (theory.losses.constraints.MARGIN)")
         self.labels = LabelChannel.parse(params.labels)
         self.rule = params.rule
         self.measure = KeptMeasure(params)  # the kept (z, w, y): read by the max-margin theory and separability too
         self.f = params.keep_fraction
         self.alpha = params.alpha_prune
-        self.loss = self.learner.loss_function  # theory.losses.Loss: read by every quadrature route
-        self.lam = float(self.learner.lam)
+        self.loss = self.learner.loss_function if loss is None else loss  # read by every quadrature route
+        self.lam = float(self.learner.lam if lam is None else lam)  # 0: the unregularised minimiser
         self.theta = params.probe_angle
         self.n_c = 1 if self.theta == 0.0 else 2
         self.channel = self.labels.code
@@ -149,9 +154,12 @@ class ConvexProblem:
         m = self.moments(cz, cw, sigma, V)
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
-        r = [(cz + a * m[0] / lam) / norm]
-        if self.n_c == 2:
-            r.append((cw + a * m[1] / lam) / norm)
+        if lam == 0.0:  # the unregularised minimiser: alpha A = 0, scaled as the step alpha A V it asks for
+            r = [a * m[i] * V / norm for i in range(self.n_c)]
+        else:
+            r = [(cz + a * m[0] / lam) / norm]
+            if self.n_c == 2:
+                r.append((cw + a * m[1] / lam) / norm)
         r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         return np.array(r), float(m[4])
 
@@ -178,6 +186,11 @@ class ConvexProblem:
         dnorm = np.array([cz, cw, sigma * sigma, 0.0]) / norm
         rows, jac_rows = [], []
         for i, c in ((0, cz), (1, cw))[:self.n_c]:
+            if lam == 0.0:  # r = alpha A V / |u| (see residual_and_mass)
+                num = a * m[i] * V
+                rows.append(num / norm)
+                jac_rows.append((a * V * d[i] + np.array([0.0, 0.0, 0.0, num])) / norm - num * dnorm / norm**2)
+                continue
             num = c + a * m[i] / lam
             rows.append(num / norm)
             jac_rows.append((np.eye(4)[i] + a * d[i] / lam) / norm - num * dnorm / norm**2)
@@ -211,7 +224,7 @@ class ConvexProblem:
 
     def guess(self) -> np.ndarray:
         """A cold start: the student along the teacher with a modest overlap; V of a ridge of this strength."""
-        lam, a = self.lam, self.alpha
+        lam, a = (self.lam or 1e-3), self.alpha  # the unregularised problem starts as a weakly regularised one
         V = 1.0 / (lam + a / (1.0 + 1.0 / lam))
         scale = min(1.0, a / lam) * 0.5
         return self.pack(scale * math.cos(self.theta), scale * math.sin(self.theta), 0.5 * scale + 1e-3, V)
@@ -278,10 +291,67 @@ def _accept(problem: ConvexProblem, x: np.ndarray, tol: float) -> tuple[float, b
 
 
 def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
-    """Solve the convex learner's fixed point at ``params`` (a :class:`theory.Params` whose learner is
-    hinge:L, logistic:L or square:L). ``x0``: the ``x`` of a neighbouring result (warm start)."""
-    problem = ConvexProblem(params)
+    """Solve the convex learner's fixed point at ``params`` (a :class:`theory.Params` whose learner is a loss of
+    :mod:`theory.losses` with ridge L). ``x0``: the ``x`` of a neighbouring result (warm start).
+
+    Ridgeless (L = 0) and max-margin points are solved as their own limits (:func:`ridgeless_problem`): the
+    constraint loss of :mod:`theory.losses.constraints` at ridge 1 where the constraint can be met, else the
+    fixed point at L = 0."""
+    return _solve_problem(ridgeless_problem(params), x0, tol)
+
+
+def ridgeless_problem(params) -> ConvexProblem:
+    """The fixed-point problem of ``params``. For the max-margin learner (noisy labels, any rule): the margin
+    constraint at ridge 1. For a loss at L = 0: its limit where it exists (``Loss.ridgeless_limit``): the margin
+    constraint (the max-margin direction) below the separability line of the kept data, the interpolation
+    constraint (the minimum-norm interpolator) below alpha_prune = 1; beyond, the unregularised minimiser (the
+    fixed point at L = 0). A point on the other side of its line raises ``ValueError`` for the max-margin learner."""
+    learner = params.learner
+    if learner.is_max_margin:
+        return ConvexProblem(params, loss=LIMITS["max-margin"], lam=1.0)
+    if learner.lam != 0.0:
+        return ConvexProblem(params)
+    loss = learner.loss_function
+    if limit_exists(params, loss.ridgeless_limit):
+        return ConvexProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0)
+    return ConvexProblem(params, loss=loss, lam=0.0)
+
+
+def limit_exists(params, limit: str) -> bool:
+    """True when the kept data of ``params`` meet the constraint of ``limit``: separable (``max-margin``:
+    alpha_prune below :func:`theory.separability.separability_threshold`) or interpolable (``min-norm``:
+    alpha_prune < 1)."""
+    if limit == "min-norm":
+        return params.alpha_prune < 1.0
+    from theory.separability import separability_threshold
+
+    return params.alpha_prune < separability_threshold(params).alpha_sep
+
+
+SOFT_LOSS = {"max-margin": "hinge", "min-norm": "square"}  # the limit -> a loss whose small ridge approaches it
+LIMIT_START_RIDGES = (1e-3, 1e-2, 1e-1)
+
+
+def _limit_start(problem: ConvexProblem, tol: float) -> np.ndarray | None:
+    """A start for a constraint loss at ridge 1 (theory.losses.constraints): the soft loss (hinge, square) at a small
+    ridge L, whose student approaches the limit's as L -> 0, with its prox step rescaled, V' = L V (the limit's
+    equations are the soft loss's as L -> 0 at fixed L V). None if no such ridge converges."""
+    soft = get_loss(SOFT_LOSS[problem.loss.ridgeless_limit])
+    for ridge in LIMIT_START_RIDGES:
+        sub = ConvexProblem(problem.params, loss=soft, lam=ridge)
+        res = _solve_problem(sub, None, tol)
+        problem.nfev += sub.nfev
+        if res.success:
+            cz, cw, sigma, V = sub.unpack(np.array(res.q))
+            return problem.pack(cz, cw, sigma, ridge * V)
+    return None
+
+
+def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
+    params = problem.params
     best = None
+    if x0 is None and problem.loss in LIMITS.values():
+        x0 = _limit_start(problem, tol)
     starts = []
     if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
         starts.append(np.asarray(x0, dtype=float))
@@ -309,8 +379,9 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
     if not best[2]:  # continuation in lambda from a strongly regularised problem
         lam = problem.lam
         x = None
-        for k in (4, 3, 2, 1, 0.5, 0):
-            sub = ConvexProblem(_with_learner(params, problem.learner.with_ridge(lam * 10.0**k)))
+        ridges = [lam * 10.0**k for k in (4, 3, 2, 1, 0.5, 0)] if lam > 0.0 else [1.0, 0.1, 0.01, 1e-3, 1e-4, 0.0]
+        for ridge in ridges:
+            sub = ConvexProblem(params, loss=problem.loss, lam=ridge)
             if x is None:
                 x = sub.fixed_point_steps(sub.guess(), 10)
             x, res, ok = _newton(sub, x, tol)
@@ -325,12 +396,6 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
     return _result(problem, x, res, ok, message)
 
 
-def _with_learner(params, learner: Learner):
-    from dataclasses import replace
-
-    return replace(params, learner=str(learner))
-
-
 def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message: str) -> PointResult:
     p = problem.params
     cz, cw, sigma, V = problem.unpack(x) if np.all(np.isfinite(x)) else (math.nan,) * 4
@@ -341,6 +406,6 @@ def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message
     eps_noisy = problem.labels.noisy_error(eps, R) if math.isfinite(eps) else math.nan
     return PointResult(
         params=p, eps=eps, R=R, rho=cz / norm, success=ok, status=0 if ok else 1, message=message, residual=res,
-        nfev=problem.nfev, route="convex",
+        nfev=problem.nfev, route="hard-margin" if p.learner.is_max_margin else "convex",
         order=ConvexOrder(eps_noisy=eps_noisy, norm=norm, c_z=cz, c_w=cw, sigma=sigma, V=V),
         q=tuple(float(v) for v in x))

@@ -60,6 +60,7 @@ _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+LOSSES_FINGERPRINT = "c118476ed56f45b2"  # theory.losses.compiled.fingerprint(): recompiles on a change
 
 
 @numba.njit(cache=True)

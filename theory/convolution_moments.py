@@ -36,6 +36,7 @@ from theory.losses.compiled import node, point, specialised, v_derivatives
 GRID_WIDTH = 1.5  # widest grid panel, in units of sigma (1.0 and 1.5 agree to 1e-13; 2.0 loses to 2e-11)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+LOSSES_FINGERPRINT = "c118476ed56f45b2"  # theory.losses.compiled.fingerprint(): recompiles on a change
 
 
 @numba.njit(cache=True)

@@ -70,8 +70,9 @@ class Learner(Named):
         if lam is None or isinstance(lam, bool):
             raise ValueError(f"learner {self.kind} needs a ridge L > 0, e.g. {self.kind}:0.1")
         lam = float(lam)
-        if not (math.isfinite(lam) and lam > 0.0):
-            raise ValueError(f"learner {self.kind}:L needs a finite ridge L > 0, got {self.lam!r}")
+        if not (math.isfinite(lam) and lam >= 0.0):
+            raise ValueError(f"learner {self.kind}:L needs a finite ridge L >= 0 (0: the ridgeless limit), "
+                             f"got {self.lam!r}")
         object.__setattr__(self, "lam", lam)
 
     @classmethod

@@ -9,13 +9,17 @@ route          owns                                              order parameter
 =============  ================================================  =============================================
 ``max-margin`` the max-margin student on clean labels with a     :class:`MaxMarginOrder` (kappa, chi, beta):
                window rule (:mod:`theory.solver`, sections 1-7)  the saddle point of ``docs/theory.md`` 3
+``hard-       the max-margin student otherwise (noisy labels,   :class:`ConvexOrder`: the convex fixed point
+margin``       any rule) below the separability line: the        of the margin constraint at ridge 1
+               margin constraint (:mod:`theory.losses.
+               constraints`)
 ``convex``     every loss of :mod:`theory.losses` with ridge,    :class:`ConvexOrder` (c_z, c_w, sigma, V):
                every rule and label channel (:mod:`theory.       the fixed point of ``docs/theory.md`` 8
                convex`)
 =============  ================================================  =============================================
 
-The learner names its route (:attr:`theory.learners.Learner.route`); a route refuses, with one line, a point it
-cannot answer (:meth:`Route.check`): the same ``ValueError`` reaches ``theory.solve``, ``theory.frontier``,
+The learner names its route (:attr:`theory.learners.Learner.route`, :func:`route_name`); a route refuses, with one
+line, a point it cannot answer (:meth:`Route.check`): the same ``ValueError`` reaches ``theory.solve``, ``theory.frontier``,
 ``theory.pool``, ``simulations.run`` and ``simulations.sweep`` (exit 2 there). The Monte Carlo reads the same table
 (:func:`route_for`) and maps the route's name to its fitter (:mod:`simulations.runner`).
 """
@@ -155,16 +159,24 @@ class Route:
             raise ValueError(reason)
 
 
-def _max_margin_refusal(params: Params) -> str | None:
+def _is_saddle_point(params: Params) -> bool:
+    """The max-margin saddle point of sections 1-7 answers clean labels with a window rule."""
     if not params.labels.is_clean:
-        from theory.separability import max_margin_refusal
-
-        return max_margin_refusal(params)
+        return False
     try:
         params.rule.windows(params.keep_fraction)
-    except ValueError as exc:  # the rule is no window (weighted, label-aware): the message says which learners
-        return str(exc)
-    return None
+    except ValueError:  # the rule is no window (weighted, label-aware)
+        return False
+    return True
+
+
+def _hard_margin_refusal(params: Params) -> str | None:
+    """The max-margin student exists only where the kept data are separable (:mod:`theory.separability`)."""
+    from theory.separability import max_margin_refusal, separability_threshold
+
+    if params.alpha_prune < separability_threshold(params).alpha_sep:
+        return None
+    return max_margin_refusal(params)
 
 
 def _solve_max_margin(params: Params, **kwargs) -> PointResult:
@@ -180,18 +192,29 @@ def _solve_convex(params: Params, **kwargs) -> PointResult:
 
 
 ROUTES: dict[str, Route] = {
-    "max-margin": Route("max-margin", _solve_max_margin, _max_margin_refusal, ("method", "options", "problem"),
+    "max-margin": Route("max-margin", _solve_max_margin, lambda params: None, ("method", "options", "problem"),
                         1e-10),
+    "hard-margin": Route("hard-margin", _solve_convex, _hard_margin_refusal, (), 1e-10),
     "convex": Route("convex", _solve_convex, lambda params: None, (), 1e-10),
 }
 
 
+def route_name(params: Params) -> str:
+    """The route of ``params``: its learner's (:attr:`theory.learners.Learner.route`), except that the max-margin
+    student on noisy labels or with a rule that is no window is the margin constraint of the convex theory
+    (``hard-margin``, :mod:`theory.losses.constraints`)."""
+    name = params.learner.route
+    if name == "max-margin" and not _is_saddle_point(params):
+        return "hard-margin"
+    return name
+
+
 def route_for(params: Params) -> Route:
-    """The route that answers ``params`` (named by its learner), checked: ``ValueError`` with the route's reason
-    when it cannot (a noisy label channel or a rule that is no window for the max-margin student)."""
+    """The route that answers ``params`` (:func:`route_name`), checked: ``ValueError`` with the route's reason when
+    it cannot (the max-margin student beyond the separability line of noisy kept data)."""
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
-    route = ROUTES[params.learner.route]
+    route = ROUTES[route_name(params)]
     route.check(params)
     return route
 

@@ -137,7 +137,8 @@ def separability_threshold(params) -> Separability:
 
 
 def max_margin_refusal(params) -> str:
-    """The one-line message for a max-margin student asked for on noisy labels, with the separability line."""
+    """The one-line message for a max-margin student asked for where it does not exist: noisy kept data beyond
+    their separability line (the line is in the message)."""
     where = f"keep {params.keep}, f = {params.keep_fraction:g}, theta = {params.probe_angle_deg:g}"
     try:
         line = separability_threshold(params).alpha_sep
@@ -145,6 +146,6 @@ def max_margin_refusal(params) -> str:
                if math.isfinite(line) else f"the kept data ({where}) are always separable")
     except ValueError as err:
         sep = f"the separability line could not be computed ({err})"
-    return (f"the max-margin student with labels {params.labels}: {sep}; the max-margin theory and simulation "
-            f"cover clean labels only: use a soft margin, e.g. --learner hinge:0.001 (hinge:L is the max-margin "
-            f"student below a threshold in L wherever the data are separable)")
+    return (f"the max-margin student with labels {params.labels} does not exist at alpha_prune = "
+            f"{params.alpha_prune:g}: {sep}; beyond it use a soft margin or a ridge, e.g. --learner hinge:0.001 "
+            f"(or hinge:0, the unregularised hinge)")

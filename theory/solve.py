@@ -66,7 +66,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 raise ValueError(f"--keep {keep} at -f {f:g}{defaults}: {exc}") from None
     if not args.tol > 0:
         raise ValueError(f"--tol must be > 0, got {args.tol!r}")
-    check_routes(args.alpha_prune[0], angle_deg, keeps, args.learner, args.labels, args.keep_fraction[0])
+    check_routes(args.alpha_prune, angle_deg, keeps, args.learner, args.labels, args.keep_fraction)
     records = []
     big = len(args.alpha_prune) * len(args.keep_fraction) * len(keeps) > 50
     for keep in keeps:

@@ -41,6 +41,7 @@ from theory.losses.compiled import node, point, specialised
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_INNER)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+LOSSES_FINGERPRINT = "c118476ed56f45b2"  # theory.losses.compiled.fingerprint(): recompiles on a change
 _EDGE_WIDTHS = np.array([-8.5, -6.0, -4.0, -2.5, -1.0, 0.0, 1.0, 2.5, 4.0, 6.0, 8.5])
 
 

@@ -17,7 +17,7 @@ from scipy import optimize
 from theory.frontier.search import FAMILIES, Setting, converged_point, minimize, validate_keeps
 from theory.learners import CONVEX_KINDS
 from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
-from theory.point import route_for
+from theory.point import route_for, route_name
 from theory.records import Record
 
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
@@ -50,19 +50,34 @@ class FrontierPoint(Record):
                      "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
 
 
-def check_routes(alpha_prune: float, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str,
-                 keep_fraction: float = 0.5) -> None:
-    """Refuse, before any search, a rule or label channel the learner cannot take (:func:`theory.point.route_for`:
-    the same one-line ``ValueError`` as ``theory.solve``), naming every refused rule of ``keeps``; a ridge family
-    (``"logistic"``) is checked with a ridge of 1, a rule family (``"band"``) is a window rule."""
+def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str,
+                 keep_fraction=0.5, existence: bool = True) -> None:
+    """Refuse, before any work, a rule or label channel the learner cannot take (:func:`theory.point.route_for`:
+    the same one-line ``ValueError`` as ``theory.solve``), naming every refused rule of ``keeps``, at every
+    ``alpha_prune`` and ``keep_fraction`` given (numbers or lists); a ridge family (``"logistic"``) is checked with a
+    ridge of 1, a rule family (``"band"``) is a window rule. ``existence`` False skips the refusal of the max-margin
+    student beyond the separability line (a search over f, where points that do not exist are skipped)."""
     spec = f"{learner}:1" if learner in CONVEX_KINDS else learner
+    alphas = alpha_prune if isinstance(alpha_prune, (list, tuple)) else [alpha_prune]
+    fractions = keep_fraction if isinstance(keep_fraction, (list, tuple)) else [keep_fraction]
     refusals = []
     for keep in keeps:
-        if keep not in FAMILIES:
-            try:
-                route_for(Params(alpha_prune, keep_fraction, keep, probe_angle_deg, spec, labels))
-            except ValueError as exc:
-                refusals.append(str(exc))
+        if keep in FAMILIES:
+            continue
+        for a in alphas:
+            for f in fractions:
+                params = Params(a, f, keep, probe_angle_deg, spec, labels)
+                if not existence and route_name(params) == "hard-margin":
+                    continue
+                try:
+                    route_for(params)
+                except ValueError as exc:
+                    if str(exc) not in refusals:
+                        refusals.append(str(exc))
+                    break
+            else:
+                continue
+            break
     if refusals:
         raise ValueError("; ".join(refusals))
 
@@ -83,7 +98,7 @@ def frontier_point(
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     keeps = validate_keeps(keeps)
-    check_routes(alpha, angle_deg, keeps, learner, labels)
+    check_routes(alpha, angle_deg, keeps, learner, labels, existence=False)
     if learner in CONVEX_KINDS:
         Params(1.0, labels=labels)  # validate the channel before the search
         return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels)

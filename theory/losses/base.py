@@ -25,7 +25,8 @@ from numba import types
 POINT_SIGNATURE = types.UniTuple(types.float64, 5)(types.float64, types.float64, types.float64)
 DERIVATIVE_SIGNATURE = types.UniTuple(types.float64, 3)(types.float64, types.float64, types.float64)
 NODE_SIGNATURE = types.float64(types.float64, types.float64, types.float64)
-SOLVERS = ("smooth", "quadratic", "hinge")  # how the Monte Carlo minimises (simulations.convex_student)
+SOLVERS = ("smooth", "quadratic", "hinge", "max-margin", "min-norm")  # how the Monte Carlo minimises
+# (simulations.convex_student; the last two are the constraint losses of theory.losses.constraints)
 LIMITS = ("max-margin", "min-norm")  # the ridgeless limit on separable (interpolable) data
 
 

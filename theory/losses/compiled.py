@@ -11,20 +11,36 @@ take a loss *handle* ``L`` (:attr:`theory.losses.Loss.handle`) and call ``point(
 
 This table is the only place that lists the built-in losses besides their registration; a new loss works without
 it (as a tuple), and enters it only to be compiled ahead and cached.
+
+**Stale caches.** numba's on-disk cache of a kernel is invalidated only when the kernel's own source file changes,
+not when a function it calls in another file does. The kernel modules therefore carry ``LOSSES_FINGERPRINT``, the
+:func:`fingerprint` of this table and of the built-in loss modules, and a test (``tests/test_losses.py``) fails
+until a change to a loss is recorded there (which touches the kernel files, so numba recompiles them).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import warnings
+from pathlib import Path
 
 from numba import types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 from numba.extending import overload
 
-from theory.losses import hinge, logistic, square, squared_hinge
+from theory.losses import constraints, hinge, logistic, square, squared_hinge
 
-COMPILED_IN = ("hinge", "logistic", "square", "squared-hinge")  # code = index
+COMPILED_IN = ("hinge", "logistic", "square", "squared-hinge", "margin", "interpolation")  # code = index
+SOURCES = ("compiled.py", "hinge.py", "logistic.py", "square.py", "squared_hinge.py", "constraints.py")
+
+
+def fingerprint() -> str:
+    """sha256 (16 hex digits) of the sources the compiled kernels call into (``SOURCES``)."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def specialised(kernel):
@@ -70,7 +86,11 @@ def _point(L, y, u, V):
                 return logistic.point(y, u, V)
             if L == 2:
                 return square.point(y, u, V)
-            return squared_hinge.point(y, u, V)
+            if L == 3:
+                return squared_hinge.point(y, u, V)
+            if L == 4:
+                return constraints.margin_point(y, u, V)
+            return constraints.interpolation_point(y, u, V)
         return by_code
     return lambda L, y, u, V: L[0](y, u, V)
 
@@ -85,7 +105,11 @@ def _omega_derivatives(L, omega, u, V):
                 return logistic.omega_derivatives(omega, u, V)
             if L == 2:
                 return square.omega_derivatives(omega, u, V)
-            return squared_hinge.omega_derivatives(omega, u, V)
+            if L == 3:
+                return squared_hinge.omega_derivatives(omega, u, V)
+            if L == 4:
+                return constraints.margin_omega_derivatives(omega, u, V)
+            return constraints.interpolation_omega_derivatives(omega, u, V)
         return by_code
     return lambda L, omega, u, V: L[1](omega, u, V)
 
@@ -100,7 +124,11 @@ def _v_derivatives(L, omega, u, V):
                 return logistic.v_derivatives(omega, u, V)
             if L == 2:
                 return square.v_derivatives(omega, u, V)
-            return squared_hinge.v_derivatives(omega, u, V)
+            if L == 3:
+                return squared_hinge.v_derivatives(omega, u, V)
+            if L == 4:
+                return constraints.margin_v_derivatives(omega, u, V)
+            return constraints.interpolation_v_derivatives(omega, u, V)
         return by_code
     return lambda L, omega, u, V: L[2](omega, u, V)
 
