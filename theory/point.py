@@ -19,9 +19,9 @@ margin``       any rule) below the separability line: the        of the margin c
 =============  ================================================  =============================================
 
 The learner names its route (:attr:`theory.learners.Learner.route`, :func:`route_name`); a route refuses, with one
-line, a point it cannot answer (:meth:`Route.check`): the same ``ValueError`` reaches ``theory.solve``, ``theory.frontier``,
-``theory.pool``, ``simulations.run`` and ``simulations.sweep`` (exit 2 there). The Monte Carlo reads the same table
-(:func:`route_for`) and maps the route's name to its fitter (:mod:`simulations.runner`).
+line, a point it cannot answer (:meth:`Route.check`): the same ``ValueError`` reaches ``theory.solve``,
+``theory.frontier``, ``theory.pool``, ``simulations.run`` and ``simulations.sweep`` (exit 2 there). The Monte Carlo
+reads the same table (:func:`route_for`) and fits the learner's student (:mod:`simulations.runner`).
 """
 
 from __future__ import annotations
