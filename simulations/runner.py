@@ -63,6 +63,7 @@ class SimResult(Record):
     margin: tuple = ()
     learner: str = "max-margin"
     labels: str = "clean"
+    data: object = "isotropic"  # the data model of theory.Params (not a record column)
 
     RECORD_FIELDS = (
         "alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels", "n", "seeds",
@@ -98,6 +99,7 @@ def check_learner(params: Params) -> None:
 
 
 ROUTE_BACKENDS = {"max-margin": BACKENDS, "convex": ("numba",)}  # route -> the backends that fit it
+ROUTE_BACKENDS["structured"] = ("numba",)  # a Gaussian covariate case (simulations.structured)
 
 
 SOLVER_METHOD = {"numba": "active-set", "jax": "interior-point"}  # backend -> fit_max_margin method
@@ -126,6 +128,10 @@ def run_chunk(unit) -> list[SeedValue]:
 
 def _run_chunk(unit) -> list[SeedValue]:
     params, n, seed, indices, backend, probe = unit
+    if not params.is_isotropic:  # a Gaussian covariate case: its own sampler and error (simulations.structured)
+        from simulations.structured import run_structured_chunk
+
+        return run_structured_chunk(unit)
     drawn = [sample_with_probe(params, n, [seed, n, i], probe) for i in indices]
     if params.learner.route == "convex":  # one certified fit per seed (simulations.convex_student)
         fits = [fit_convex(d.Z, params.learner) for d, _ in drawn]
@@ -167,6 +173,7 @@ def summarize(params: Params, n: int, values: Sequence[SeedValue], seconds: floa
         seconds=float(seconds), probe=probe, alpha_prune_realised=float(np.mean([v.kept for v in values])) / n,
         probe_angle_realised=float(np.mean([v.probe_angle for v in values])),
         eps=tuple(eps.tolist()), margin=tuple(margin.tolist()), learner=str(params.learner), labels=str(params.labels),
+        data=params.data,
     )
 
 
@@ -204,6 +211,10 @@ def simulate(
         raise ValueError(f"workers must be an integer >= 1 or None, got {workers!r}")
     pool_sizes(n, params.alpha_prune, params.keep_fraction)  # validates n
     probe = parse_probe(probe)
+    if not params.is_isotropic:  # n a multiple of the case's N, the fixed probe
+        from simulations.structured import check_structured
+
+        check_structured(params, n, probe)
     start = time.perf_counter()
     chunks = work_units(params, n, int(seeds), seed, backend, 4 if backend == "numba" else max(1, int(seeds)),
                         probe)
@@ -235,7 +246,7 @@ def theory_at_realised_probe(result: SimResult) -> float:
     (for a fixed probe: the point's own angle); NaN if the solver reports failure or has no theory for the point
     (a label-aware rule with the max-margin student)."""
     params = Params(result.alpha_prune, result.keep_fraction, result.keep, result.probe_angle_realised,
-                    result.learner, result.labels)
+                    result.learner, result.labels, result.data)
     try:
         res = solve_point(params)
     except ValueError:

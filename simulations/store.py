@@ -26,7 +26,9 @@ KEY_FIELDS = ("alpha_prune", "keep_fraction", "keep", "probe_angle_deg", "n", "s
 RECORD_FIELDS = SimResult.RECORD_FIELDS  # a stored point is a SimResult record
 
 
-OPTIONAL_KEY_FIELDS = {"learner": "max-margin", "labels": "clean"}  # in the key only when not the default
+# in the key only when not the default; a Gaussian covariate case (data) as its canonical string: power:a,b,N or
+# case:<the first 16 hex digits of its content's SHA-256>, never a path
+OPTIONAL_KEY_FIELDS = {"learner": "max-margin", "labels": "clean", "data": "isotropic"}
 
 
 def point_key(**point) -> str:

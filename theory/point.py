@@ -199,6 +199,22 @@ ROUTES: dict[str, Route] = {
 }
 
 
+def _solve_structured(params: Params, **kwargs) -> PointResult:
+    from theory.structured import solve_structured
+
+    return solve_structured(params, **kwargs)
+
+
+def _structured_refusal(params: Params) -> str | None:
+    from theory.structured import structured_refusal
+
+    return structured_refusal(params)
+
+
+# a Gaussian covariate case (params.data, docs/theory.md 9): every learner on its own prior side (theory.structured)
+ROUTES["structured"] = Route("structured", _solve_structured, _structured_refusal, (), 1e-10)
+
+
 def route_name(params: Params) -> str:
     """The route of ``params``: its learner's (:attr:`theory.learners.Learner.route`), except that the max-margin
     student on noisy labels or with a rule that is no window is the margin constraint of the convex theory
@@ -214,6 +230,9 @@ def route_for(params: Params) -> Route:
     it cannot (the max-margin student beyond the separability line of noisy kept data)."""
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
+    if not params.is_isotropic:  # the data model names the route
+        ROUTES["structured"].check(params)
+        return ROUTES["structured"]
     route = ROUTES[route_name(params)]
     route.check(params)
     return route

@@ -18,10 +18,11 @@ U' K U = G H^-1 / lambda and Sigma^(1/2) K U = (Y - e G) H^-1 / lambda with Y = 
 is O(N) without cancellation; Sigma = I gives the isotropic equations exactly.
 
 Routes (:func:`solve_structured`): every convex loss by :class:`StructuredProblem` (a
-:class:`theory.convex.ConvexProblem` whose residuals and Jacobian use the prior above) through
-:func:`theory.convex.solve_convex`; square loss in closed form (:func:`solve_square`: the kept second moment M_2 and
+:class:`theory.convex.ConvexProblem` whose residuals and Jacobian use the prior above), solved with the isotropic
+route's Newton steps (:func:`_solve`); square loss in closed form (:func:`solve_square`: the kept second moment M_2 and
 mean m_y of y (z, w), read from the channel, then one monotone equation in V_hat); the max-margin student as the
-hinge loss's limit lambda -> 0 (:func:`solve_max_margin`).
+margin constraint at ridge 1 (:func:`solve_max_margin`; checked against the hinge loss's limit lambda -> 0,
+:func:`solve_max_margin_hinge_limit`).
 """
 
 from __future__ import annotations
@@ -121,8 +122,8 @@ class StructuredProblem(ConvexProblem):
     of :class:`Prior`. Unknowns and scaled residuals as the isotropic ones: x = (c_z, [c_w,] ln sigma, ln V),
     r_c = (c - c_new) / |u|_Sigma, r_sigma = 1 - sigma_new^2 / sigma^2, r_V = 1 - lambda tau0 - alpha C."""
 
-    def __init__(self, params) -> None:
-        super().__init__(params)
+    def __init__(self, params, loss=None, lam: float | None = None) -> None:
+        super().__init__(params, loss=loss, lam=lam)
         self.geo = geometry_of(params)
         self.prior = Prior(self.geo, self.lam)
 
@@ -311,8 +312,8 @@ def _solve(problem: StructuredProblem, x0, tol: float):
         got = convex._newton(problem, problem.fixed_point_steps(problem.guess(), 10), tol)
         if best is None or got[1] < best[1]:
             best = got
-    if best[2]:
-        return (*best, "converged")
+    if best[2] or problem.learner.is_max_margin:
+        return (*best, "converged" if best[2] else "residual above tolerance")
     x = None
     ok = False
     for k in (4, 3, 2, 1, 0.5, 0):
@@ -330,6 +331,22 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     return (*best, "residual above tolerance")
 
 
+def _solve_limit(problem: StructuredProblem, tol: float):
+    """The margin constraint at ridge 1 (the max-margin student): started from the structured hinge at a small ridge
+    L with V' = L V (:func:`theory.convex._limit_start`), then Newton as in :func:`_solve` (no continuation)."""
+    for ridge in convex.LIMIT_START_RIDGES:
+        sub = StructuredProblem(replace(problem.params, learner=f"hinge:{ridge!r}"))
+        x, res, ok, _ = _solve(sub, None, tol)
+        problem.nfev += sub.nfev
+        if not ok:
+            continue
+        cz, cw, sigma, V = sub.unpack(x)
+        got = convex._newton(problem, problem.pack(cz, cw, sigma, ridge * V), tol)
+        if got[2]:
+            return (*got, "converged")
+    return x, math.inf, False, "residual above tolerance"
+
+
 def solve_structured_convex(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
     """A convex learner on a case: :class:`StructuredProblem` solved as the isotropic route solves its problem
     (square loss: :func:`solve_square`)."""
@@ -341,7 +358,24 @@ def solve_structured_convex(params, *, x0=None, tol: float = convex.DEFAULT_TOL)
 
 
 def solve_max_margin(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
-    """The max-margin student on a case, as the hinge loss's limit: hinge:L for L = 1e-2, 1e-3, ... (each solution
+    """The max-margin student on a case, directly: the margin constraint of :mod:`theory.losses.constraints` at ridge 1
+    (with a hard constraint the ridge only scales the objective), started from the structured hinge. Order
+    parameters as :func:`solve_max_margin_hinge_limit`."""
+    from theory.losses.constraints import LIMITS
+
+    problem = StructuredProblem(params, loss=LIMITS["max-margin"], lam=1.0)
+    x, res, ok, message = _solve_limit(problem, tol)
+    out = convex._result(problem, x, res, ok, message)
+    norm = problem.norm_euclid(x) if np.all(np.isfinite(x)) else math.nan
+    cz, cw, sigma = out.order.c_z, out.order.c_w, out.order.sigma
+    order = MaxMarginOrder(kappa=1.0 / norm, chi=math.atan2(sigma, math.hypot(cz, cw)), beta=math.atan2(cw, cz),
+                           method="margin-constraint", fallback=False)
+    return replace(out, route="structured", order=order)
+
+
+def solve_max_margin_hinge_limit(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """The max-margin student on a case, as the hinge loss's limit (a check of :func:`solve_max_margin`): hinge:L for
+    L = 1e-2, 1e-3, ... (each solution
     the next start, ln V shifted by ln 10), until eps moves by less than ``MM_RTOL`` (relative) from one L to the
     next (the limit is reached up to a Gaussian tail: ``docs/theory.md`` 8). Order parameters: kappa = 1 / |u| (the
     unit student's margin, |u| Euclidean), chi (out of the (a, b) plane: tan chi = sigma / |c|), beta (the in-plane
@@ -391,12 +425,18 @@ def solve_structured(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> Poi
 
 
 def structured_refusal(params) -> str | None:
-    """Why the structured route cannot answer ``params``, or None: the max-margin student on noisy labels (the kept
-    data need not be separable; separability is invariant under x -> Sigma^(-1/2) x, so the isotropic line applies)."""
+    """Why the structured route cannot answer ``params``, or None: the max-margin student on noisy labels beyond the
+    separability line of noisy kept data (separability is invariant under x -> Sigma^(-1/2) x: the isotropic line
+    applies); a ridgeless learner (L = 0)."""
     if params.learner.is_max_margin and not params.labels.is_clean:
+        from theory.convex import limit_exists
         from theory.separability import max_margin_refusal
 
-        return max_margin_refusal(params)
+        if not limit_exists(params, "max-margin"):
+            return max_margin_refusal(params)
+    if params.learner.lam == 0.0:
+        return (f"learner {params.learner}: the ridgeless limit is not implemented for a Gaussian covariate case "
+                f"(use a ridge > 0 or max-margin)")
     try:
         geometry_of(params)
     except ValueError as exc:

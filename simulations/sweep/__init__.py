@@ -35,25 +35,30 @@ CHUNK = 5  # seeds per work unit
 def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[str], thetas: Sequence[float],
           ns: Sequence[int], seeds: int, store: ResultStore, *, seed: int = 0, backend: str = "numba",
           show_progress: bool = False, client=None, on_unit_done=None, probe: str = "fixed",
-          learner: str = "max-margin", labels: str = "clean") -> tuple[list[dict], int]:
+          learner: str = "max-margin", labels: str = "clean", data="isotropic") -> tuple[list[dict], int]:
     """Records of the whole grid (from the store or computed now) and the number of work units computed now.
 
     Work units are (point, chunk of ``CHUNK`` consecutive seeds); each finished unit is written to the
     store atomically, so an interruption (or a lost cluster worker) costs only unfinished units. With a
     ``dask.distributed`` ``client`` the missing units run on the cluster, otherwise serially; results are
     identical either way (same seeds, same summary code). ``learner`` and ``labels`` as in ``theory.Params``;
-    they enter a point's store key only when not the default, so older stores still load.
+    they enter a point's store key only when not the default, so older stores still load. ``data``: the data model
+    (a Gaussian covariate case, :mod:`theory.covariance`; in the key by its content hash).
     """
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
-    points = [(Params(a, f, k, t, learner, labels), n) for a, f, k, t, n in grid]  # validate everything first
-    for params, _ in points:
-        check_point(params, backend)
+    points = [(Params(a, f, k, t, learner, labels, data), n) for a, f, k, t, n in grid]  # validate everything first
     probe = parse_probe(probe)
+    for params, n in points:
+        check_point(params, backend)
+        if not params.is_isotropic:
+            from simulations.structured import check_structured
+
+            check_structured(params, n, probe)
     units, missing = {}, []
     for params, n in points:
         base = point_key(alpha_prune=params.alpha_prune, keep_fraction=params.keep_fraction, keep=params.keep,
                          probe_angle_deg=params.probe_angle_deg, n=n, seeds=seeds, seed=seed, backend=backend,
-                         probe=probe, learner=params.learner, labels=params.labels)
+                         probe=probe, learner=params.learner, labels=params.labels, data=params.data)
         units[(params, n)] = []
         for unit in work_units(params, n, seeds, seed, backend, CHUNK, probe):
             key = f"{base}-{unit[3][0]}"
