@@ -56,7 +56,12 @@ class ConvexFit:
 
 
 def kkt_residual(Z: np.ndarray, u: np.ndarray, a: np.ndarray, lam_n: float, hinge: bool) -> float:
-    """Largest violation of the optimality conditions of F (module docstring)."""
+    """Largest violation of the optimality conditions of F (module docstring); at lambda = 0 the stationarity
+    |Z^T a| relative to sum_mu |z_mu| |a_mu| (for the interpolator: the margins' distance from 1)."""
+    if lam_n == 0.0:
+        scale = max(float(np.linalg.norm(Z, axis=1) @ np.abs(a)), 1e-300)
+        return float(np.linalg.norm(Z.T @ a)) / scale if Z.shape[0] >= Z.shape[1] else float(
+            np.max(np.abs(Z @ u - 1.0)))
     norm = max(float(np.linalg.norm(u)), 1e-300)
     stationarity = float(np.linalg.norm(u - Z.T @ a / lam_n)) / norm
     if not hinge:
@@ -86,6 +91,8 @@ def fit_convex(Z: np.ndarray, learner: str | Learner, tol: float = DEFAULT_TOL,
     P, n = Z.shape
     lam_n = learner.lam * n
     loss = learner.loss_function
+    if lam_n == 0.0:
+        return _ridgeless(Z, learner, tol, raise_on_failure)
     if loss.solver == "quadratic":
         fit = _normal_equations(Z, lam_n, loss)
     elif loss.solver == "smooth":
@@ -94,6 +101,41 @@ def fit_convex(Z: np.ndarray, learner: str | Learner, tol: float = DEFAULT_TOL,
         fit = _hinge_dual(Z, lam_n, tol)
     u, a, n_iter, method = fit
     kkt = kkt_residual(Z, u, a, lam_n, loss.solver == "hinge")
+    converged = bool(np.all(np.isfinite(u)) and kkt <= 1e3 * tol)
+    if raise_on_failure and not converged:
+        raise RuntimeError(f"{learner} student ({method}) did not converge: KKT residual {kkt:.3g}")
+    direction = u / np.linalg.norm(u)
+    return ConvexFit(u, direction, a, float(np.min(Z @ direction)), kkt, n_iter, converged, method)
+
+
+def _ridgeless(Z: np.ndarray, learner: Learner, tol: float, raise_on_failure: bool) -> ConvexFit:
+    """The student at L = 0, as the theory takes it (:func:`theory.convex.ridgeless_problem`): where the sample meets
+    the loss's limit constraint, the limit (``max-margin``: the max-margin student, :func:`simulations.student.
+    fit_max_margin`, if the sample is separable; ``min-norm``: the minimum-norm interpolator Z^T (Z Z^T)^-1 1 if
+    P < N), else the unregularised minimiser: least squares for the square loss, Newton on F without ridge for a
+    smooth loss (the logistic MLE, which exists on non-separable data). The unregularised hinge (a linear program)
+    is not simulated: ``ValueError``."""
+    from simulations.student import fit_max_margin
+
+    loss = learner.loss_function
+    P, n = Z.shape
+    if loss.ridgeless_limit == "max-margin":
+        with np.errstate(all="ignore"):  # non-separable data make the max-margin attempt fail: expected here
+            mm = fit_max_margin(Z, raise_on_failure=False)
+        if mm.converged:
+            return ConvexFit(mm.w, mm.direction, mm.alpha, float(mm.margin), float(mm.kkt_residual), mm.n_iter, True,
+                             f"max-margin ({mm.method})")
+        if loss.solver == "hinge":
+            raise ValueError(f"{learner} on non-separable data is a linear program the Monte Carlo does not solve; "
+                             f"use a small ridge, e.g. {learner.kind}:1e-4")
+    if loss.solver == "quadratic" and P < n:  # the minimum-norm interpolator
+        u = Z.T @ linalg.cho_solve(linalg.cho_factor(Z @ Z.T), np.ones(P))
+        a, n_iter, method = linalg.cho_solve(linalg.cho_factor(Z @ Z.T), np.ones(P)), 1, "min-norm interpolator"
+    elif loss.solver == "quadratic":
+        u, a, n_iter, method = _normal_equations(Z, 0.0, loss)
+    else:
+        u, a, n_iter, method = _smooth_newton(Z, 0.0, tol, loss)
+    kkt = kkt_residual(Z, u, a, 0.0, False)
     converged = bool(np.all(np.isfinite(u)) and kkt <= 1e3 * tol)
     if raise_on_failure and not converged:
         raise RuntimeError(f"{learner} student ({method}) did not converge: KKT residual {kkt:.3g}")

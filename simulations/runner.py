@@ -98,7 +98,7 @@ def check_learner(params: Params) -> None:
     check_point(params)
 
 
-ROUTE_BACKENDS = {"max-margin": BACKENDS, "convex": ("numba",)}  # route -> the backends that fit it
+ROUTE_BACKENDS = {"max-margin": BACKENDS, "hard-margin": BACKENDS, "convex": ("numba",)}  # route -> its backends
 ROUTE_BACKENDS["structured"] = ("numba",)  # a Gaussian covariate case (simulations.structured)
 
 

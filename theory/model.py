@@ -92,9 +92,9 @@ def validate_ridge(learner, name: str = "learner"):
     parsed = Learner.parse(learner)
     lam = getattr(parsed, "lam", None)
     lo, hi = RIDGE_SUPPORTED
-    if lam is not None and not lo <= lam <= hi:
-        raise ValueError(f"{name} {learner}: the ridge must be in [{lo:g}, {hi:g}] (the range where the theory and "
-                         f"the Monte Carlo students are tested), got {lam:g}")
+    if lam is not None and lam != 0.0 and not lo <= lam <= hi:
+        raise ValueError(f"{name} {learner}: the ridge must be 0 (the ridgeless limit) or in [{lo:g}, {hi:g}] (the "
+                         f"range where the theory and the Monte Carlo students are tested), got {lam:g}")
     return parsed
 
 
