@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.convergence_map import GRIDS, solve_points
+from tests.convergence_grid import GRIDS, solve_points
 from theory import Params, solve_saddle
 from theory.integrals import DEFAULT_MAX_WIDTH
 from theory.nested import maximise_margin

@@ -4,9 +4,9 @@ coordinate descent and the active-set polish alone could not answer."""
 
 import pytest
 
-from benchmarks.convex_mc_speed import cvxpy_solve, objective
 from simulations.convex_student import fit_convex
 from simulations.data import sample_pruned
+from tests.convex_reference import cvxpy_solve, objective
 from theory import Params
 from theory.learners import Learner
 

@@ -184,16 +184,25 @@ def test_figure_cache_carries_the_versions_and_a_solver_change_recomputes(tmp_pa
 
 
 # --- item 9: benchmarks.convergence_map ----------------------------------------------------------------------
-def test_convergence_map_errors_are_one_line_and_help_explains_grid(capsys):
-    from benchmarks.convergence_map import GRIDS, main
+def test_convergence_map_errors_are_one_line_and_help_explains_grid():
+    """Run as a user runs it (tests never import benchmarks: benchmarks import tests' helpers)."""
+    import subprocess
+    import sys
 
-    line = _one_line_exit_2(capsys, ["--grid", "nope"], main)
-    assert "--grid" in line and "'nope'" in line
-    assert "unrecognized arguments: --bogus" in _one_line_exit_2(capsys, ["--bogus"], main)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--help"])
-    assert exit_info.value.code == 0
-    text = " ".join(capsys.readouterr().out.split())
+    from tests.convergence_grid import GRIDS
+
+    def run(*argv):
+        return subprocess.run([sys.executable, "-m", "benchmarks.convergence_map", *argv], capture_output=True,
+                              text=True, cwd=REPO)
+
+    for argv, expected in ((["--grid", "nope"], ("--grid", "'nope'")),
+                           (["--bogus"], ("unrecognized arguments: --bogus",))):
+        proc = run(*argv)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and all(e in lines[0] for e in expected), proc.stderr
+    proc = run("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
     assert "examples:" in text and all(f"{name} (" in text for name in GRIDS)
     readme = " ".join((REPO / "README.md").read_text().split())
     assert "`benchmarks.convergence_map` no flags" not in readme

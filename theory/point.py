@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from theory.model import Params
+from theory.model import Params, validate_theory_keep_fraction
 from theory.records import Record
 
 POINT_FIELDS = ("alpha_prune", "alpha_total", "keep_fraction", "keep", "probe_angle_deg", "learner", "labels")
@@ -253,9 +253,10 @@ def solve_point(params: Params, *, x0: Sequence[float] | None = None, tol: float
 
     Returns
     -------
-    PointResult. Invalid input, or a point no route answers, raises ``ValueError`` (one line); non-convergence is
-    ``success = False`` with the residual.
+    PointResult. Invalid input (f below ``theory.model.THEORY_KEEP_FRACTION_RANGE`` included), or a point no route
+    answers, raises ``ValueError`` (one line); non-convergence is ``success = False`` with the residual.
     """
+    validate_theory_keep_fraction(params.keep_fraction)  # the range where the solvers are tested to converge
     route = route_for(params)
     unknown = sorted(set(options) - set(route.options))
     if unknown:
