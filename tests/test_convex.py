@@ -131,8 +131,9 @@ def test_weak_ridge_logistic_approaches_max_margin_on_separable_data():
     assert 25 < steps[0] < 45 and 25 < steps[1] < 45  # ~ linear in ln(1/lambda)
 
 
-@pytest.mark.parametrize("spec,message", [("logistic:0", "finite ridge L > 0"), ("hinge:-1", "finite ridge L > 0"),
-                                          ("square:nan", "finite ridge L > 0"), ("square:inf", "finite ridge"),
+@pytest.mark.parametrize("spec,message", [("logistic:-1e-9", "finite ridge L >= 0"),
+                                          ("hinge:-1", "finite ridge L >= 0"),
+                                          ("square:nan", "finite ridge L >= 0"), ("square:inf", "finite ridge"),
                                           ("ridge:1", "learner must be"), ("hinge", "needs a ridge")])
 def test_bad_learners_are_value_errors(spec, message):
     with pytest.raises(ValueError, match=message):
