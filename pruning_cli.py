@@ -76,6 +76,15 @@ class ArgumentParser(argparse.ArgumentParser):
                           help="the probe is the max-margin student of A N independent examples instead of a "
                           "probe at --theta (theory: theta = 180 eps(A) degrees)")
 
+    def add_covariance(self) -> None:
+        """``--covariance FILE.npz | power:a,b,N[,seed]``: a Gaussian covariate case (:mod:`theory.covariance`)."""
+        self.add_argument("--covariance", default=None, metavar="CASE",
+                          help="Gaussian inputs x ~ N(0, Sigma) instead of isotropic ones: a .npz case file (arrays "
+                          "eigenvalues, teacher, optional probe: coordinates in Sigma's eigenbasis) or "
+                          "power:a,b,N[,seed] (eigenvalues ~ (k/N)^-a, teacher power per mode ~ (k/N)^-b); --theta "
+                          "is then the angle between the probe's and the teacher's fields (a case file with its own "
+                          "probe fixes it)")
+
     def add_format(self) -> None:
         """``--format table|json|csv``."""
         self.add_argument("--format", choices=FORMATS, default="table",
@@ -154,6 +163,41 @@ def check_flags(alpha_prune=(), keep_fraction=(), probe_angle=(), seeds: int | N
 
 
 check_point_flags = check_flags  # the former name
+
+
+def flag_given(argv: Sequence[str] | None, *flags: str) -> bool:
+    """True when one of ``flags`` was typed (``--flag V`` or ``--flag=V``) in ``argv`` (default: sys.argv)."""
+    tokens = sys.argv[1:] if argv is None else list(argv)
+    return any(t == f or t.startswith(f + "=") for t in tokens for f in flags)
+
+
+def resolve_covariance(spec: str | None, argv: Sequence[str] | None, probe_angle, *, probe_alpha=None,
+                       probe: str = "fixed"):
+    """(data, angles) for ``--covariance``: ``"isotropic"`` and the angles unchanged without it; else the case
+    (:func:`theory.covariance.parse_data`, ``ValueError`` naming ``--covariance``) and the angles, which a case with its
+    own probe fixes (``--theta``, ``--probe-alpha`` or ``--probe self`` beside it is an error, as is a trained probe
+    with any case)."""
+    if spec is None:
+        return "isotropic", probe_angle
+    from theory.covariance import parse_data
+
+    try:
+        data = parse_data(spec)
+    except ValueError as exc:
+        raise ValueError(f"--covariance {spec}: {exc}") from None
+    if isinstance(data, str):
+        return data, probe_angle
+    if probe_alpha is not None or probe != "fixed":
+        flag = "--probe-alpha" if probe_alpha is not None else f"--probe {probe}"
+        raise ValueError(f"--covariance {spec}: {flag} cannot be given with a case (its probe is at the field angle "
+                         f"--theta, or its own)")
+    if data.probe_angle_deg is not None:
+        if flag_given(argv, "--theta", "--probe-angle"):
+            raise ValueError(f"--covariance {spec} carries its own probe (field angle {data.probe_angle_deg:.6g} "
+                             f"degrees): --theta cannot be given beside it")
+        angle = data.probe_angle_deg
+        return data, [angle] * len(probe_angle) if isinstance(probe_angle, (list, tuple)) else angle
+    return data, probe_angle
 
 
 def fail(message: str, code: int = 2) -> None:

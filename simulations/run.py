@@ -10,7 +10,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, run_cli
+from pruning_cli import (
+    ArgumentParser,
+    check_flags,
+    expand_keeps,
+    flag_given,
+    format_records,
+    resolve_covariance,
+    run_cli,
+)
 from simulations.interior_point import use_single_threaded_xla
 from simulations.probes import probe_option
 from simulations.runner import BACKENDS, extrapolate, finite_size_warning, simulate, theory_at_realised_probe
@@ -34,7 +42,9 @@ def build_parser() -> ArgumentParser:
         examples=("python -m simulations.run --alpha-prune 2 -f 0.2 --keep hard --n 100 200 400 --seeds 20",
                   "python -m simulations.run --alpha-prune 4 -f 0.3 --keep easy --theta 10 --format json",
                   "python -m simulations.run --alpha-prune 2 -f 0.5 --keep hard --learner logistic:0.05 "
-                  "--labels flip:0.2 --n 100 200 400"),
+                  "--labels flip:0.2 --n 100 200 400",
+                  "python -m simulations.run --alpha-prune 2 -f 0.3 --keep hard --learner logistic:0.05 "
+                  "--covariance power:1,1,100 --theta 10 --n 100 200 400"),
     )
     p.add_argument("--alpha-prune", type=float, required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (> 0)")
@@ -48,7 +58,9 @@ def build_parser() -> ArgumentParser:
                    help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: the "
                    "probe is the max-margin student of the pool itself, retrained each seed (needs the whole pool "
                    "in memory); the realised probe angle is reported and eps_theory is taken there")
-    p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2")
+    p.add_covariance()
+    p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2 (with "
+                   "--covariance: multiples of the case's N, the case tiled; default the case's N)")
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed (>= 0); seed i at dimension N uses rng([seed, N, i])")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
@@ -66,10 +78,25 @@ def _main(argv: Sequence[str] | None) -> int:
     check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n, learner=args.learner,
                 labels=args.labels, seed=args.seed)
     keeps = expand_keeps([args.keep])  # both = hard and easy, one row group each
+    data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha,
+                                                probe=args.probe)
+    if data != "isotropic" and not flag_given(argv, "--n"):
+        args.n = [data.n]
     check_routes(args.alpha_prune, args.probe_angle, keeps, args.learner, args.labels, args.keep_fraction)
-    all_params = [Params(args.alpha_prune, args.keep_fraction, keep, args.probe_angle, args.learner, args.labels)
+    all_params = [Params(args.alpha_prune, args.keep_fraction, keep, args.probe_angle, args.learner, args.labels, data)
                   for keep in keeps]
     probe = probe_option(args.probe, args.probe_alpha, args.probe_angle)
+    if data != "isotropic":
+        from simulations.structured import check_structured
+        from theory.point import route_for
+
+        for params in all_params:
+            route_for(params)
+            for n in args.n:
+                try:
+                    check_structured(params, n, probe)
+                except ValueError as exc:
+                    raise ValueError(f"--n {n}: {exc}") from None
     if args.workers < 1 or args.workers > 4 * (os.cpu_count() or 1):
         raise ValueError(f"--workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
     with_theory = args.keep_fraction >= THEORY_KEEP_FRACTION_RANGE[0]
@@ -81,8 +108,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if len(set(args.n)) > 1:
             eps_inf, eps_inf_err = extrapolate(results)
             extra = {"eps_inf": eps_inf, "eps_inf_err": eps_inf_err}
-        records += [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r) if with_theory else math.nan}
-                    for r in results]
+        case = {} if data == "isotropic" else {"covariance": str(data)}
+        records += [{**r.record(), **extra, "eps_theory": theory_at_realised_probe(r) if with_theory else math.nan,
+                     **case} for r in results]
         warnings.append(finite_size_warning(params, results))
     print(format_records(records, args.format))
     if not with_theory:

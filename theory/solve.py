@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, run_cli
+from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, resolve_covariance, run_cli
 from theory.frontier import check_routes
 from theory.model import Params
 from theory.probe import resolve_probe_angle
@@ -28,7 +28,9 @@ def build_parser() -> ArgumentParser:
                   "python -m theory.solve --alpha-prune 1 2 4 -f 1 0.5 0.1 --keep hard --theta 10 --format json",
                   "python -m theory.solve --alpha-prune 4 -f 0.2 --keep hard mix:0.5 soft:0.3 --probe-alpha 20",
                   "python -m theory.solve --alpha-prune 2 -f 1 0.5 0.2 --keep hard easy --learner logistic:0.01 "
-                  "--labels flip:0.05"),
+                  "--labels flip:0.05",
+                  "python -m theory.solve --alpha-prune 2 -f 1 0.3 --learner logistic:0.01 --covariance "
+                  "power:1.5,1,1000 --theta 10"),
     )
     p.add_argument("--alpha-prune", type=float, nargs="+", required=True, metavar="A",
                    help="pruned data set size alpha_prune = f P / N (one or more values > 0)")
@@ -39,6 +41,7 @@ def build_parser() -> ArgumentParser:
     p.add_probe_angle()
     p.add_probe_alpha()
     p.add_learner()
+    p.add_covariance()
     p.add_format()
     p.add_argument("--tol", type=float, default=1e-10, help="largest accepted scaled residual")
     p.add_argument("--show-residual", action="store_true", help="add the residual column to the records")
@@ -48,6 +51,9 @@ def build_parser() -> ArgumentParser:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     keeps = expand_keeps(args.keep)
+    data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
+    if data != "isotropic":
+        return _main_structured(args, keeps, data)
     angle_deg = resolve_probe_angle(args.probe_angle, args.probe_alpha)
     # validate every point before solving anything (ValueError -> one line naming the flag, exit 2)
     check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, learner=args.learner, labels=args.labels,
@@ -78,6 +84,38 @@ def _main(argv: Sequence[str] | None) -> int:
                 if not args.show_residual:
                     rec.pop("residual")
                 records.append(rec)
+    records.sort(key=lambda r: (r["alpha_prune"], -r["keep_fraction"], r["keep"]))
+    print(format_records(records, args.format))
+    if args.format == "table":
+        print(_best_rows(records))
+    return 0
+
+
+def _main_structured(args, keeps, data) -> int:
+    """``--covariance``: every point on the structured route (theory.structured), one solve each; records carry the
+    case (its canonical string) in a ``covariance`` column."""
+    from theory.point import route_for, solve_point
+
+    check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, learner=args.learner, labels=args.labels,
+                theory_f=True)
+    if not args.tol > 0:
+        raise ValueError(f"--tol must be > 0, got {args.tol!r}")
+    points = []
+    for keep in keeps:
+        for f in args.keep_fraction:
+            for a in args.alpha_prune:
+                try:
+                    params = Params(a, f, keep, args.probe_angle, args.learner, args.labels, data)
+                    route_for(params)
+                except ValueError as exc:
+                    raise ValueError(f"--keep {keep} at -f {f:g}, --alpha-prune {a:g}: {exc}") from None
+                points.append(params)
+    records = []
+    for params in points:
+        rec = solve_point(params, tol=args.tol).record()
+        if not args.show_residual:
+            rec.pop("residual")
+        records.append({**rec, "covariance": str(data)})
     records.sort(key=lambda r: (r["alpha_prune"], -r["keep_fraction"], r["keep"]))
     print(format_records(records, args.format))
     if args.format == "table":

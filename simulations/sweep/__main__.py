@@ -8,7 +8,9 @@ from pruning_cli import (
     ArgumentParser,
     check_flags,
     expand_keeps,
+    flag_given,
     format_records,
+    resolve_covariance,
     run_cli,
     writable_directory,
 )
@@ -36,7 +38,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--probe", choices=("fixed", "self"), default="fixed",
                    help="fixed: a probe at --theta (or trained on independent data with --probe-alpha); self: "
                    "the probe is trained on the pool itself, each seed")
-    p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimensions N >= 2")
+    p.add_covariance()
+    p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimensions N >= 2 (with "
+                   "--covariance: multiples of the case's N, the case tiled; default the case's N)")
     p.add_argument("--seeds", type=int, default=20, help="data sets per point (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
@@ -58,17 +62,23 @@ def _main(argv) -> int:
     check_flags(args.alpha_prune, args.keep_fraction, args.probe_angle, args.seeds, args.n, learner=args.learner,
                 labels=args.labels, seed=args.seed)
     keeps = expand_keeps(args.keep)
+    data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha,
+                                                probe=args.probe)
+    if data != "isotropic" and not flag_given(argv, "--n"):
+        args.n = [data.n]
     probe = probe_option(args.probe, args.probe_alpha, *args.probe_angle)
     store = ResultStore(writable_directory(args.store, "result store", "--store"))
     client = connect(args.cluster, args.scheduler)
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
                            store, seed=args.seed, backend=args.backend, show_progress=True, probe=probe,
-                           learner=args.learner, labels=args.labels,
+                           learner=args.learner, labels=args.labels, data=data,
                            client=client)
     finally:
         if client is not None:
             client.close()
+    if data != "isotropic":
+        records = [{**r, "covariance": str(data)} for r in records]
     print(format_records(records, args.format))
     return 0
 
