@@ -297,3 +297,72 @@ def parse_data(spec) -> str | Case:
 def is_isotropic(data) -> bool:
     """True for the default data model (isotropic inputs)."""
     return isinstance(data, str) and data == ISOTROPIC
+
+
+MIN_VARIANCE = 1e-10  # directions with variance below this times the largest are dropped (build_case)
+
+
+@dataclass(frozen=True)
+class BuiltCase:
+    """A case built from data (:func:`case_from_features`) and what was done to build it."""
+
+    case: Case
+    n_train: int
+    dropped: int
+    label_disagreement: float
+    ridge: float
+
+    def summary(self) -> dict:
+        return {"case": str(self.case), "N": self.case.n, "n_train": self.n_train, "dropped_directions": self.dropped,
+                "label_disagreement": self.label_disagreement, "ridge": self.ridge,
+                "suggested_labels": f"flip:{min(self.label_disagreement, 0.499):.6g}"}
+
+
+def case_from_features(features, labels, *, train=None, min_variance: float = MIN_VARIANCE,
+                       ridge: float = 0.0) -> BuiltCase:
+    """A case from a features matrix [P, D] and labels y = +-1 (or 0/1), on the training rows ``train`` only (a boolean
+    mask or index array; default all rows):
+
+    * centre the features by their training mean; the empirical covariance C = X'X / P_train and its
+      eigendecomposition; directions whose variance is below ``min_variance`` times the largest are dropped;
+    * the teacher: the ridge fit of the labels on the centred features, T = (C + ridge)^-1 X'y / P_train in the kept
+      eigenbasis (ridge 0: least squares on the kept directions);
+    * the label disagreement: the fraction of training labels whose sign the fit's field sign(x.T) contradicts
+      (a flip rate for ``--labels flip:eta``).
+    """
+    X = np.array(features, dtype=float)
+    y = np.array(labels, dtype=float).ravel()
+    if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 2:
+        raise ValueError(f"features must be a [P, D] matrix with P, D >= 2, got shape {X.shape}")
+    if y.size != X.shape[0]:
+        raise ValueError(f"labels must hold one label per row of features ({X.shape[0]}), got {y.size}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("features and labels must be finite")
+    values = set(np.unique(y).tolist())
+    if values <= {0.0, 1.0}:
+        y = 2.0 * y - 1.0
+    elif not values <= {-1.0, 1.0}:
+        raise ValueError(f"labels must be +-1 or 0/1, got values {sorted(values)[:5]}")
+    if not (math.isfinite(ridge) and ridge >= 0):
+        raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}")
+    if not (math.isfinite(min_variance) and 0 < min_variance < 1):
+        raise ValueError(f"min_variance must be in (0, 1), got {min_variance!r}")
+    rows = np.arange(X.shape[0]) if train is None else np.arange(X.shape[0])[train]
+    if rows.size < 2:
+        raise ValueError(f"the training rows must be at least 2, got {rows.size}")
+    Xt = X[rows] - X[rows].mean(axis=0)
+    yt = y[rows]
+    # eigendecomposition of C = Xt'Xt / P through the SVD of Xt (no D x D product when P < D)
+    _, sv, vt = np.linalg.svd(Xt, full_matrices=False)
+    var = sv**2 / rows.size
+    keep = var > min_variance * var.max()
+    var, vt = var[keep], vt[keep]
+    proj = Xt @ vt.T  # training features in the kept eigenbasis
+    b = proj.T @ yt / rows.size
+    teacher = b / (var + ridge)
+    field = proj @ teacher
+    disagreement = float(np.mean(np.sign(field) != yt))
+    order = np.argsort(var)[::-1]
+    case = Case(var[order], teacher[order])
+    return BuiltCase(case=case, n_train=int(rows.size), dropped=int(np.sum(~keep)) + (X.shape[1] - keep.size),
+                     label_disagreement=disagreement, ridge=float(ridge))
