@@ -75,30 +75,37 @@ def tiled_geometry(case: Case, probe_angle_deg: float, n: int) -> Geometry:
 
 
 @njit(cache=True)
+def _correct_row(row, scale, a, b, p0, p1):
+    """row <- scale (sqrt(lambda) row + p0 a + p1 b), a = sqrt(lambda) e_1, b = sqrt(lambda) e_2 (vectorised)."""
+    for j in range(row.size):
+        row[j] = scale * (row[j] + p0 * a[j] + p1 * b[j])
+
+
+@njit(cache=True)
 def _fill_conditional(rng, out, rs, e, fields, y):
     """out[i] = y_i sqrt(lambda) (g - E E' g + E fields_i) with g ~ N(0, I) drawn from ``rng`` (numpy's ziggurat
-    through numba, as :func:`simulations.data._fill_standard_normal`)."""
+    through numba, as :func:`simulations.data._fill_standard_normal`): the projections accumulate while the normals
+    are drawn, then one pass corrects and scales the row."""
     n_keep, n = out.shape
     k = e.shape[1]
-    proj = np.empty(k)
+    e0 = np.ascontiguousarray(e[:, 0])
+    e1 = np.ascontiguousarray(e[:, k - 1])
+    a = rs * e0
+    b = rs * e1 if k == 2 else np.zeros(n)
     for i in range(n_keep):
         row = out[i]
+        a0 = 0.0
+        a1 = 0.0
         for j in range(n):
-            row[j] = rng.standard_normal()
-        for c in range(k):
-            acc = 0.0
-            for j in range(n):
-                acc += row[j] * e[j, c]
-            proj[c] = fields[i, c] - acc
-        yi = y[i]
-        if k == 1:
-            p0 = proj[0]
-            for j in range(n):
-                row[j] = yi * rs[j] * (row[j] + p0 * e[j, 0])
-        else:
-            p0, p1 = proj[0], proj[1]
-            for j in range(n):
-                row[j] = yi * rs[j] * (row[j] + p0 * e[j, 0] + p1 * e[j, 1])
+            g = rng.standard_normal()
+            row[j] = g
+            a0 += g * e0[j]
+            a1 += g * e1[j]
+        p0 = fields[i, 0] - a0
+        p1 = fields[i, 1] - a1 if k == 2 else 0.0
+        for j in range(n):
+            row[j] *= rs[j]
+        _correct_row(row, y[i], a, b, p0, p1)
 
 
 def sample_structured(params: Params, n: int, seed) -> StructuredData:
