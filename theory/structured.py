@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
 from scipy import optimize
 
@@ -65,43 +66,84 @@ class PriorTerms:
     dtau2: float = 0.0
 
 
+@numba.njit(cache=True, fastmath=True)
+def _prior_sums(s, e, lam, vhat, deriv):
+    """The O(N) sums of the prior side in two passes (no N-sized temporaries, no BLAS): H, G, U'D^-2U-like UD2,
+    Z0 = R'R (R = Sigma D^-1 e - e G), tau0, tau2, tau_norm and, with ``deriv``, their V_hat derivatives."""
+    n, k = e.shape
+    H = np.zeros((k, k))
+    G = np.zeros((k, k))
+    UD2 = np.zeros((k, k))
+    dH = np.zeros((k, k))
+    dG = np.zeros((k, k))
+    taus = np.zeros(5)  # tau0, tau2, tau_norm, dtau0, dtau2
+    for j in range(n):
+        d = 1.0 / (lam + vhat * s[j])
+        sd = s[j] * d
+        taus[0] += d
+        taus[1] += sd * sd
+        taus[2] += sd * d
+        dd = -s[j] * d * d
+        if deriv:
+            taus[3] += dd
+            taus[4] += 2.0 * sd * s[j] * dd
+        for a in range(k):
+            for b in range(k):
+                ee = e[j, a] * e[j, b]
+                H[a, b] += ee * d
+                G[a, b] += ee * sd
+                UD2[a, b] += ee * sd * d
+                if deriv:
+                    dH[a, b] += ee * dd
+                    dG[a, b] += ee * s[j] * dd
+    Z0 = np.zeros((k, k))
+    dZ0 = np.zeros((k, k))
+    R = np.zeros(k)
+    dR = np.zeros(k)
+    for j in range(n):
+        d = 1.0 / (lam + vhat * s[j])
+        sd = s[j] * d
+        sdd = -s[j] * s[j] * d * d
+        for a in range(k):
+            r = sd * e[j, a]
+            q = sdd * e[j, a]
+            for b in range(k):
+                r -= e[j, b] * G[b, a]
+                q -= e[j, b] * dG[b, a]
+            R[a] = r
+            dR[a] = q
+        for a in range(k):
+            for b in range(k):
+                Z0[a, b] += R[a] * R[b]
+                if deriv:
+                    dZ0[a, b] += dR[a] * R[b] + R[a] * dR[b]
+    for i in range(5):
+        taus[i] /= n
+    return H, G, UD2, Z0, dH, dG, dZ0, taus
+
+
 class Prior:
     """The ridge-and-spectrum side of the fixed point for one geometry and ridge (module docstring)."""
 
     def __init__(self, geo: Geometry, lam: float) -> None:
         self.geo, self.lam = geo, float(lam)
-        self.s, self.e = geo.s, geo.e
+        self.s, self.e = geo.s, np.ascontiguousarray(geo.e)
         self.n_c = geo.n_c
 
     def at(self, vhat: float, deriv: bool = False) -> PriorTerms:
-        s, e, lam = self.s, self.e, self.lam
-        dinv = 1.0 / (lam + vhat * s)
-        sd = s * dinv
-        De = dinv[:, None] * e
-        Y = sd[:, None] * e  # Sigma D^-1 e
-        H = e.T @ De
-        G = e.T @ Y
+        lam = self.lam
+        H, G, UD2, Z0, dH, dG, dZ0, taus = _prior_sums(self.s, self.e, lam, float(vhat), bool(deriv))
         Hinv = np.linalg.inv(H)
         S = Hinv / lam  # (I - V_hat U'D^-1 U)^-1 = (lambda H)^-1
         W = G @ S
-        R = Y - e @ G
-        Z0 = R.T @ R
-        Z = S @ Z0 @ S
-        UD2 = e.T @ ((sd * dinv)[:, None] * e)
-        terms = PriorTerms(W=W, Z=Z, S=S, UD2=UD2, tau0=float(dinv.mean()), tau2=float(np.mean(sd * sd)),
-                           tau_norm=float(np.mean(sd * dinv)))
+        terms = PriorTerms(W=W, Z=S @ Z0 @ S, S=S, UD2=UD2, tau0=float(taus[0]), tau2=float(taus[1]),
+                           tau_norm=float(taus[2]))
         if deriv:
-            ddinv = -s * dinv * dinv
-            dH = e.T @ (ddinv[:, None] * e)
-            dY = (s * ddinv)[:, None] * e
-            dG = e.T @ dY
             dS = -Hinv @ dH @ Hinv / lam
             terms.dW = dG @ S + G @ dS
-            dR = dY - e @ dG
-            dZ0 = dR.T @ R + R.T @ dR
             terms.dZ = dS @ Z0 @ S + S @ dZ0 @ S + S @ Z0 @ dS
-            terms.dtau0 = float(ddinv.mean())
-            terms.dtau2 = float(np.mean(2.0 * sd * s * ddinv))
+            terms.dtau0 = float(taus[3])
+            terms.dtau2 = float(taus[4])
         return terms
 
 
