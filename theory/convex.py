@@ -35,6 +35,7 @@ was not.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from scipy import optimize
@@ -73,9 +74,11 @@ def student_error(cz: float, cw: float, sigma: float, theta: float) -> float:
 class ConvexProblem:
     """The fixed-point equations at one point: its rule, learner, channel and the outer quadrature."""
 
-    def __init__(self, params, loss: Loss | None = None, lam: float | None = None) -> None:
+    def __init__(self, params, loss: Loss | None = None, lam: float | None = None, scaled: bool = False) -> None:
         """The problem of ``params`` with its learner's loss and ridge, or with ``loss`` and ``lam`` given (a
-        constraint loss of :mod:`theory.losses.constraints` at lam = 1 for the ridgeless limits)."""
+        constraint loss of :mod:`theory.losses.constraints` at lam = 1 for the ridgeless limits). ``scaled``: the
+        first unknown is c_z times the kept probe field's scale (:attr:`theory.kept.KeptMeasure.z_scale`), so that
+        it is O(1) where the kept z are tiny (keep hard at small f); otherwise it is c_z itself."""
         self.params = params
         self.learner = Learner.parse(params.learner)
         if loss is None and self.learner.is_max_margin:
@@ -92,6 +95,7 @@ class ConvexProblem:
         self.channel = self.labels.code
         self.chan_param = float(self.labels.param) if self.labels.kind != "clean" else 0.0
         self.pieces = self.measure.theta0_pieces
+        self.cz_scale = self.measure.z_scale if scaled else 1.0
         self.nfev = 0
 
     # ---- quadrature --------------------------------------------------------------------------------
@@ -136,12 +140,12 @@ class ConvexProblem:
 
     # ---- the equations -----------------------------------------------------------------------------
     def unpack(self, x: np.ndarray) -> tuple[float, float, float, float]:
-        cz = float(x[0])
+        cz = float(x[0]) / self.cz_scale
         cw = float(x[1]) if self.n_c == 2 else 0.0
         return cz, cw, _exp(float(x[-2])), _exp(float(x[-1]))
 
     def pack(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
-        c = [cz, cw] if self.n_c == 2 else [cz]
+        c = [cz * self.cz_scale, cw] if self.n_c == 2 else [cz * self.cz_scale]
         return np.array([*c, math.log(sigma), math.log(V)])
 
     def residual(self, x: np.ndarray) -> np.ndarray:
@@ -182,8 +186,8 @@ class ConvexProblem:
                                          self.chan_param, z, w)
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
-        d = dm * np.array([1.0, 1.0, sigma, V])  # d/d(c_z, c_w, ln sigma, ln V)
-        dnorm = np.array([cz, cw, sigma * sigma, 0.0]) / norm
+        d = dm * np.array([1.0 / self.cz_scale, 1.0, sigma, V])  # d/d(x_0 = c_z scale, c_w, ln sigma, ln V)
+        dnorm = np.array([cz / self.cz_scale, cw, sigma * sigma, 0.0]) / norm
         rows, jac_rows = [], []
         for i, c in ((0, cz), (1, cw))[:self.n_c]:
             if lam == 0.0:  # r = alpha A V / |u| (see residual_and_mass)
@@ -193,7 +197,8 @@ class ConvexProblem:
                 continue
             num = c + a * m[i] / lam
             rows.append(num / norm)
-            jac_rows.append((np.eye(4)[i] + a * d[i] / lam) / norm - num * dnorm / norm**2)
+            unit = np.eye(4)[i] / (self.cz_scale if i == 0 else 1.0)  # d c_i / d x_i
+            jac_rows.append((unit + a * d[i] / lam) / norm - num * dnorm / norm**2)
         rows += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         jac_rows += [-a * d[2] / sigma**2 + np.array([0.0, 0.0, 2.0 * a * m[2] / sigma**2, 0.0]),
                      -a * d[3] - np.array([0.0, 0.0, 0.0, lam * V])]
@@ -227,7 +232,9 @@ class ConvexProblem:
         lam, a = (self.lam or 1e-3), self.alpha  # the unregularised problem starts as a weakly regularised one
         V = 1.0 / (lam + a / (1.0 + 1.0 / lam))
         scale = min(1.0, a / lam) * 0.5
-        return self.pack(scale * math.cos(self.theta), scale * math.sin(self.theta), 0.5 * scale + 1e-3, V)
+        # c_z in units of the kept probe field's scale when scaled (the fields c_z z are then O(1) from the start)
+        return self.pack(scale * math.cos(self.theta) / self.cz_scale, scale * math.sin(self.theta), 0.5 * scale + 1e-3,
+                         V)
 
 
 def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int = 40
@@ -308,13 +315,13 @@ def ridgeless_problem(params) -> ConvexProblem:
     fixed point at L = 0). A point on the other side of its line raises ``ValueError`` for the max-margin learner."""
     learner = params.learner
     if learner.is_max_margin:
-        return ConvexProblem(params, loss=LIMITS["max-margin"], lam=1.0)
+        return ConvexProblem(params, loss=LIMITS["max-margin"], lam=1.0, scaled=True)
     if learner.lam != 0.0:
         return ConvexProblem(params)
     loss = learner.loss_function
     if limit_exists(params, loss.ridgeless_limit):
-        return ConvexProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0)
-    return ConvexProblem(params, loss=loss, lam=0.0)
+        return ConvexProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0, scaled=True)
+    return ConvexProblem(params, loss=loss, lam=0.0, scaled=True)
 
 
 def limit_exists(params, limit: str) -> bool:
@@ -334,11 +341,13 @@ LIMIT_START_RIDGES = (1e-3, 1e-2, 1e-1)
 
 def _limit_start(problem: ConvexProblem, tol: float) -> np.ndarray | None:
     """A start for a constraint loss at ridge 1 (theory.losses.constraints): the soft loss (hinge, square) at a small
-    ridge L, whose student approaches the limit's as L -> 0, with its prox step rescaled, V' = L V (the limit's
-    equations are the soft loss's as L -> 0 at fixed L V). None if no such ridge converges."""
+    ridge L (in units of the kept probe field's scale squared, L / gamma^2 = 1e-3, 1e-2, 1e-1), whose student
+    approaches the limit's as L -> 0, with its prox step rescaled, V' = L V (the limit's equations are the soft
+    loss's as L -> 0 at fixed L V). None if no such ridge converges."""
     soft = get_loss(SOFT_LOSS[problem.loss.ridgeless_limit])
-    for ridge in LIMIT_START_RIDGES:
-        sub = ConvexProblem(problem.params, loss=soft, lam=ridge)
+    for scaled_ridge in LIMIT_START_RIDGES:
+        ridge = scaled_ridge * problem.cz_scale**2  # a ridge matters on the scale of the kept fields: lambda / gamma^2
+        sub = ConvexProblem(problem.params, loss=soft, lam=ridge, scaled=problem.cz_scale != 1.0)
         res = _solve_problem(sub, None, tol)
         problem.nfev += sub.nfev
         if res.success:
@@ -381,7 +390,7 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
         x = None
         ridges = [lam * 10.0**k for k in (4, 3, 2, 1, 0.5, 0)] if lam > 0.0 else [1.0, 0.1, 0.01, 1e-3, 1e-4, 0.0]
         for ridge in ridges:
-            sub = ConvexProblem(params, loss=problem.loss, lam=ridge)
+            sub = ConvexProblem(params, loss=problem.loss, lam=ridge, scaled=problem.cz_scale != 1.0)
             if x is None:
                 x = sub.fixed_point_steps(sub.guess(), 10)
             x, res, ok = _newton(sub, x, tol)
@@ -392,8 +401,24 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
             res, ok = _accept(problem, x, tol)
             if ok or res < best[1]:
                 best = (x, res, ok, "converged (continuation in lambda)" if ok else "residual above tolerance")
+    if not best[2] and problem.cz_scale != 1.0 and params.keep_fraction < F_REFERENCE:
+        # a scaled problem tends to a fixed one as f -> 0 (the kept fields in units of their scale do not change):
+        # the solution at a larger f, in scaled unknowns, starts Newton's method at this f
+        f_ref = min(F_REFERENCE, 10.0 * params.keep_fraction)  # a decade up (recursively, up to F_REFERENCE)
+        reference = ConvexProblem(replace(params, keep_fraction=f_ref), loss=problem.loss, lam=problem.lam,
+                                  scaled=True)
+        ref = _solve_problem(reference, None, tol)
+        problem.nfev += reference.nfev
+        if ref.success:
+            x, res, ok = _newton(problem, np.array(ref.q), tol)
+            if ok or res < best[1]:
+                best = (x, res, ok, f"converged (from the scaled solution at f = {f_ref:g})" if ok else
+                        "residual above tolerance")
     x, res, ok, message = best
     return _result(problem, x, res, ok, message)
+
+
+F_REFERENCE = 0.01  # below it a scaled problem starts from its scaled solution a decade up (see _solve_problem)
 
 
 def _result(problem: ConvexProblem, x: np.ndarray, res: float, ok: bool, message: str) -> PointResult:

@@ -131,6 +131,14 @@ class KeptMeasure:
         z, w = z[order], w[order]
         return z, w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * self.f)
 
+    @cached_property
+    def z_scale(self) -> float:
+        """The kept probe field's scale, sqrt(E_kept[z^2]) (the acceptance averaged over the two labels for a rule
+        that sees them): ~ f sqrt(pi / 6) for keep hard at small f, where the exponential regime lives."""
+        z, density = self.outer_nodes()
+        q_plus, q_minus = self.acceptance(z)
+        return math.sqrt(float(np.sum(density * 0.5 * (q_plus + q_minus) * z * z)))
+
     def z_quadrature(self, extra_breaks=()) -> tuple[np.ndarray, np.ndarray]:
         """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; the convex theory integrates y = -1 as
         its mirror image) on the panels of :meth:`outer_nodes`."""
