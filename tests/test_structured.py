@@ -70,7 +70,8 @@ def test_identity_covariance_is_the_isotropic_theory(learner, point):
 
 @pytest.mark.parametrize("point", [(2.0, 0.3, "hard", 0.0, "clean"), (2.0, 0.3, "easy", 10.0, "clean"),
                                    (4.0, 0.2, "hard", 10.0, "clean"), (2.0, 0.5, "hard", 0.0, "flip:0.05"),
-                                   (2.0, 0.3, "uncertainty:1,5", 0.0, "clean")])
+                                   (2.0, 0.3, "uncertainty:1,5", 0.0, "clean"),
+                                   (4.0, 1e-3, "hard", 0.0, "clean")])  # the exponential regime, eps = 1.3e-4
 def test_identity_covariance_max_margin(point):
     a, f, keep, theta, labels = point
     iso = solve_point(Params(a, f, keep, theta, "max-margin", labels))
@@ -263,3 +264,16 @@ def test_repr_and_keys():
     k1 = point_key(**base, data=Case(POWER.eigenvalues, POWER.teacher))
     assert k1 != point_key(**base) and k1 == point_key(**base, data=Case(POWER.eigenvalues.copy(), POWER.teacher))
     assert k1 != point_key(**base, data=Case(POWER.eigenvalues, POWER.teacher * 2))
+
+
+def test_frontier_and_pool_take_the_case():
+    from theory.frontier import frontier_point
+    from theory.pool import best_for_pool
+
+    iso = frontier_point(4.0, 10.0, keeps=("hard",), learner="logistic:0.01")
+    st = frontier_point(4.0, 10.0, keeps=("hard",), learner="logistic:0.01", data=IDENTITY)
+    assert abs(st.eps_frontier / iso.eps_frontier - 1) < 1e-8 and abs(st.f_opt / iso.f_opt - 1) < 1e-4
+    pw = best_for_pool(20.0, 10.0, keeps=("hard",), learner="square:0.1", data=POWER)
+    assert pw.eps == pytest.approx(solve_point(Params(pw.f_opt * 20.0, pw.f_opt, "hard", 10.0, "square:0.1",
+                                                      data=POWER)).eps, rel=1e-12)
+    assert abs(pw.eps / best_for_pool(20.0, 10.0, keeps=("hard",), learner="square:0.1").eps - 1) > 1e-3

@@ -66,7 +66,7 @@ class PriorTerms:
     dtau2: float = 0.0
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _prior_sums(s, e, lam, vhat, deriv):
     """The O(N) sums of the prior side in two passes (no N-sized temporaries, no BLAS): H, G, U'D^-2U-like UD2,
     Z0 = R'R (R = Sigma D^-1 e - e G), tau0, tau2, tau_norm and, with ``deriv``, their V_hat derivatives."""
@@ -132,6 +132,10 @@ class Prior:
 
     def at(self, vhat: float, deriv: bool = False) -> PriorTerms:
         lam = self.lam
+        if not (vhat >= 0.0 and math.isfinite(vhat)):  # a root finder's excursion (C < 0 or NaN): no prior there
+            nan = np.full((self.n_c, self.n_c), math.nan)
+            return PriorTerms(W=nan, Z=nan, S=nan, UD2=nan, tau0=math.nan, tau2=math.nan, tau_norm=math.nan, dW=nan,
+                              dZ=nan, dtau0=math.nan, dtau2=math.nan)
         H, G, UD2, Z0, dH, dG, dZ0, taus = _prior_sums(self.s, self.e, lam, float(vhat), bool(deriv))
         Hinv = np.linalg.inv(H)
         S = Hinv / lam  # (I - V_hat U'D^-1 U)^-1 = (lambda H)^-1
@@ -242,6 +246,8 @@ class StructuredProblem(ConvexProblem):
             m = self.moments(cz, cw, sigma, V)
             c_new, sig2, t, vhat, _ = self.prior_update(m, V)
             V_new = (1.0 - lam * t.tau0) / vhat if vhat > 0 else math.inf
+            if not (0.0 < V_new < math.inf and sig2 >= 0.0):
+                break
             c = np.array([cz, cw][:self.n_c])
             c = c - lam / (lam + vhat) * (c - c_new)
             new = self.pack(c[0], c[1] if self.n_c == 2 else 0.0, math.sqrt(max(sig2, 1e-300)), V_new)
@@ -373,15 +379,28 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     return (*best, "residual above tolerance")
 
 
+LIMIT_RIDGES = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-2, 1e-1)  # hinge starts for the margin constraint
+
+
 def _solve_limit(problem: StructuredProblem, tol: float):
-    """The margin constraint at ridge 1 (the max-margin student): started from the structured hinge at a small ridge
-    L with V' = L V (:func:`theory.convex._limit_start`), then Newton as in :func:`_solve` (no continuation)."""
-    for ridge in convex.LIMIT_START_RIDGES:
+    """The margin constraint at ridge 1 (the max-margin student): Newton from the structured hinge at a small ridge
+    L with V' = L V (:func:`theory.convex._limit_start`); L = 1e-3, then smaller (each hinge warm-started from the
+    last, ln V + ln 10: where the kept margins are small, as for keep hard at small f, the hinge reaches the limit's
+    basin only at small L), then 1e-2 and 1e-1."""
+    x_prev = None
+    x = None
+    for ridge in LIMIT_RIDGES:
         sub = StructuredProblem(replace(problem.params, learner=f"hinge:{ridge!r}"))
-        x, res, ok, _ = _solve(sub, None, tol)
+        start = None
+        if x_prev is not None and ridge < 1e-3:
+            start = np.array(x_prev, dtype=float)
+            start[-1] += math.log(10.0)
+        x, res, ok, _ = _solve(sub, start, tol)
         problem.nfev += sub.nfev
         if not ok:
+            x_prev = None
             continue
+        x_prev = x
         cz, cw, sigma, V = sub.unpack(x)
         got = convex._newton(problem, problem.pack(cz, cw, sigma, ridge * V), tol)
         if got[2]:
@@ -408,9 +427,10 @@ def solve_max_margin(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> Poi
     problem = StructuredProblem(params, loss=LIMITS["max-margin"], lam=1.0)
     x, res, ok, message = _solve_limit(problem, tol)
     out = convex._result(problem, x, res, ok, message)
-    norm = problem.norm_euclid(x) if np.all(np.isfinite(x)) else math.nan
+    norm = problem.norm_euclid(x) if x is not None and np.all(np.isfinite(x)) else math.nan
     cz, cw, sigma = out.order.c_z, out.order.c_w, out.order.sigma
-    order = MaxMarginOrder(kappa=1.0 / norm, chi=math.atan2(sigma, math.hypot(cz, cw)), beta=math.atan2(cw, cz),
+    order = MaxMarginOrder(kappa=1.0 / norm if norm > 0 else math.nan, chi=math.atan2(sigma, math.hypot(cz, cw)),
+                           beta=math.atan2(cw, cz),
                            method="margin-constraint", fallback=False)
     return replace(out, route="structured", order=order)
 

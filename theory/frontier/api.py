@@ -51,7 +51,7 @@ class FrontierPoint(Record):
 
 
 def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str,
-                 keep_fraction=0.5, existence: bool = True) -> None:
+                 keep_fraction=0.5, existence: bool = True, data="isotropic") -> None:
     """Refuse, before any work, a rule or label channel the learner cannot take (:func:`theory.point.route_for`:
     the same one-line ``ValueError`` as ``theory.solve``), naming every refused rule of ``keeps``, at every
     ``alpha_prune`` and ``keep_fraction`` given (numbers or lists); a ridge family (``"logistic"``) is checked with a
@@ -66,7 +66,7 @@ def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], lear
             continue
         for a in alphas:
             for f in fractions:
-                params = Params(a, f, keep, probe_angle_deg, spec, labels)
+                params = Params(a, f, keep, probe_angle_deg, spec, labels, data)
                 if not existence and route_name(params) == "hard-margin":
                     continue
                 try:
@@ -84,7 +84,7 @@ def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], lear
 
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
-    keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean",
+    keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean", data="isotropic",
 ) -> FrontierPoint:
     """eps*(alpha_prune, theta) = min over the rules of ``keeps`` and f in [min_keep_fraction, 1] of eps.
 
@@ -92,17 +92,19 @@ def frontier_point(
     ``"soft"``), whose parameter is optimised too; ``keep_opt`` is the optimal rule with its parameter.
     ``learner`` and ``labels`` as in :class:`theory.model.Params`; a convex learner named without its ridge
     (``"logistic"``, ``"hinge"``, ``"square"``) has its ridge optimised too (:func:`_best_ridge`), and
-    ``learner`` of the result is the optimal one, e.g. ``logistic:0.0123``.
+    ``learner`` of the result is the optimal one, e.g. ``logistic:0.0123``. ``data``: the data model of
+    :class:`theory.model.Params` (a Gaussian covariate case: every point on the structured route).
     """
     alpha = validate_alpha(alpha_prune)
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     keeps = validate_keeps(keeps)
-    check_routes(alpha, angle_deg, keeps, learner, labels, existence=False)
+    check_routes(alpha, angle_deg, keeps, learner, labels, existence=False, data=data)
     if learner in CONVEX_KINDS:
         Params(1.0, labels=labels)  # validate the channel before the search
-        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels)
-    setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels))
+        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels, data)
+    setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels),
+                      data)
     eps_random = converged_point(alpha, 1.0, "hard", setting).eps
     if f_floor == 1.0:
         return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor, 0,
@@ -116,8 +118,8 @@ RIDGE_RANGE = (1e-4, 10.0)  # the ridges the frontier searches when asked to opt
 N_RIDGE_SCAN = 6
 
 
-def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str
-                ) -> FrontierPoint:
+def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str,
+                data="isotropic") -> FrontierPoint:
     """min over lambda in ``RIDGE_RANGE`` of the frontier point of kind:lambda: a scan of ``N_RIDGE_SCAN``
     values of ln lambda, then bounded Brent (xatol 0.05 in ln lambda) around the best. The unpruned
     error ``eps_random`` is that of the optimal ridge at f = 1 (also optimised)."""
@@ -127,7 +129,8 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
     def at(log_lam: float, floor: float) -> FrontierPoint:
         key = (log_lam, floor)
         if key not in points:
-            points[key] = frontier_point(alpha, angle_deg, floor, keeps, f"{kind}:{math.exp(log_lam):.6g}", labels)
+            points[key] = frontier_point(alpha, angle_deg, floor, keeps, f"{kind}:{math.exp(log_lam):.6g}", labels,
+                                         data)
         return points[key]
 
     def best(floor: float) -> FrontierPoint:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -27,16 +28,17 @@ N_SCAN = 24
 
 @dataclass(frozen=True)
 class Setting:
-    """What the frontier holds fixed while it searches rules and f: the probe angle, the learner and the label
-    channel (see :class:`theory.model.Params`). A learner given without its ridge (``"logistic"``) is a family
-    whose ridge :func:`theory.frontier.frontier_point` optimises."""
+    """What the frontier holds fixed while it searches rules and f: the probe angle, the learner, the label
+    channel and the data model (see :class:`theory.model.Params`). A learner given without its ridge
+    (``"logistic"``) is a family whose ridge :func:`theory.frontier.frontier_point` optimises."""
 
     probe_angle_deg: float
     learner: str = "max-margin"
     labels: str = "clean"
+    data: Any = "isotropic"
 
     def params(self, alpha_prune: float, f: float, keep: str) -> Params:
-        return Params(alpha_prune, f, keep, self.probe_angle_deg, self.learner, self.labels)
+        return Params(alpha_prune, f, keep, self.probe_angle_deg, self.learner, self.labels, self.data)
 
     def __str__(self) -> str:
         return f"probe_angle_deg={self.probe_angle_deg}, learner={self.learner}, labels={self.labels}"

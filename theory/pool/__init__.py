@@ -65,20 +65,20 @@ def pool_error(alpha_total: float, keep_fraction: float, keep: str = "hard", pro
 
 def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
                   min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, keeps: Sequence[str] = KEEP_POLICIES,
-                  learner: str = "max-margin", labels: str = "clean") -> PoolChoice:
+                  learner: str = "max-margin", labels: str = "clean", data="isotropic") -> PoolChoice:
     """For a pool alpha_total: the rule of ``keeps`` and f in [min_keep_fraction, 1] with the lowest error."""
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     check_pool_floor(total, f_floor)
-    setting = _setting(angle_deg, learner, labels)
+    setting = _setting(angle_deg, learner, labels, data)
     best = minimize_over_f(lambda f: f * total, setting, f_floor, validate_keeps(keeps))
     return PoolChoice(total, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, best.f_opt * total)
 
 
-def _setting(angle_deg: float, learner: str, labels: str) -> Setting:
+def _setting(angle_deg: float, learner: str, labels: str, data="isotropic") -> Setting:
     p = Params(1.0, learner=learner, labels=labels)  # validates both
-    return Setting(angle_deg, str(p.learner), str(p.labels))  # strings: they are written into the records
+    return Setting(angle_deg, str(p.learner), str(p.labels), data)  # strings: they are written into the records
 
 
 def check_pool_floor(alpha_total: float, min_keep_fraction: float) -> float:
@@ -94,14 +94,14 @@ def check_pool_floor(alpha_total: float, min_keep_fraction: float) -> float:
 
 def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe_angle_deg: float = 0.0,
             min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, rel_tol: float = DEFAULT_PLATEAU_TOL,
-            learner: str = "max-margin", labels: str = "clean") -> tuple[float, float]:
+            learner: str = "max-margin", labels: str = "clean", data="isotropic") -> tuple[float, float]:
     """(f_lo, f_hi): the range of f in [min_keep_fraction, 1] around the best point (f_best, eps_best, e.g. from
     :func:`best_for_pool`) where eps(f) <= (1 + rel_tol) eps_best for the rule ``keep``: a scan of
     ``N_PLATEAU_SCAN`` points in log f with f_best among them, edges refined by brentq."""
     total = validate_alpha(alpha_total, "alpha_total")
     if not rel_tol >= 0.0:
         raise ValueError(f"rel_tol must be >= 0, got {rel_tol!r}")
-    setting = _setting(validate_probe_angle_deg(probe_angle_deg), learner, labels)
+    setting = _setting(validate_probe_angle_deg(probe_angle_deg), learner, labels, data)
     target = (1.0 + rel_tol) * eps_best
 
     def excess(log_f: float) -> float:
@@ -218,16 +218,16 @@ def _hard_easy_crossing(total: float, setting: Setting, f_floor: float) -> tuple
 
 def pool_report(alpha_total: float, probe_angle_deg: float = 0.0, keeps: Sequence[str] = KEEP_POLICIES,
                 min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, plateau_tol: float = DEFAULT_PLATEAU_TOL,
-                learner: str = "max-margin", labels: str = "clean") -> PoolReport:
+                learner: str = "max-margin", labels: str = "clean", data="isotropic") -> PoolReport:
     """The best rule and f for the pool, the plateau of near-best f, the unpruned error and the hard/easy
-    crossing in f."""
+    crossing in f; ``data`` the data model of :class:`theory.model.Params` (a Gaussian covariate case)."""
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = check_pool_floor(total, min_keep_fraction)
-    setting = _setting(angle_deg, learner, labels)
-    best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels)
+    setting = _setting(angle_deg, learner, labels, data)
+    best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels, data)
     f_lo, f_hi = plateau(total, best.keep_opt, best.f_opt, best.eps, angle_deg, f_floor, plateau_tol,
-                         setting.learner, setting.labels)
+                         setting.learner, setting.labels, data)
     unpruned = converged_point(total, 1.0, "hard", setting).eps
     f_cross, winner = _hard_easy_crossing(total, setting, f_floor) if f_floor < 0.999 else (math.nan, "-")
     return PoolReport(total, angle_deg, setting.learner, setting.labels, best.keep_opt, best.f_opt, best.eps,
