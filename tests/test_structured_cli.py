@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from theory import Params, solve_point
-from theory.build_case import main as build_main
+from theory.build_case.__main__ import main as build_main
 from theory.covariance import Case, case_from_features
 from theory.solve import main as solve_main
 
@@ -102,3 +102,19 @@ def test_case_from_features(tmp_path, capsys):
                           "--out", str(tmp_path / "c.npz")], capsys, "--features")
     _refused(build_main, ["--features", str(tmp_path / "X.npy"), "--targets", str(tmp_path / "X.npy"),
                           "--out", str(tmp_path / "c.npz")], capsys, "--targets")
+
+
+def test_frontier_and_pool_take_the_case(tmp_path, capsys):
+    from theory.frontier import frontier_point
+    from theory.frontier.__main__ import main as frontier_main
+    from theory.pool.__main__ import main as pool_main
+
+    code, out = _run(frontier_main, ["--alpha-prune", "4", "--theta", "10", "--keep", "hard", "--learner",
+                                     "square:0.1", "--covariance", "power:1.5,1,100", "--format", "json"], capsys)
+    rec = json.loads(out)[0]
+    ref = frontier_point(4.0, 10.0, keeps=("hard",), learner="square:0.1", data="power:1.5,1,100")
+    assert code == 0 and rec["covariance"] == "power:1.5,1,100" and rec["eps_frontier"] == ref.eps_frontier
+    code, out = _run(pool_main, ["--alpha-total", "10", "--theta", "10", "--keep", "hard", "--learner", "square:0.1",
+                                 "--covariance", "power:1.5,1,100", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)[0]["covariance"] == "power:1.5,1,100"
+    _refused(pool_main, ["--alpha-total", "10", "--covariance", "power:1,x,3"], capsys, "--covariance")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, progress, run_cli
+from pruning_cli import (
+    ArgumentParser,
+    check_flags,
+    expand_keeps,
+    format_records,
+    progress,
+    resolve_covariance,
+    run_cli,
+)
 from theory.frontier import DEFAULT_MIN_KEEP_FRACTION, FAMILIES, frontier_point, validate_keeps
 from theory.model import validate_theory_keep_fraction
 from theory.probe import resolve_probe_angle
@@ -32,12 +40,14 @@ def build_parser():
     p.add_argument("--min-keep-fraction", type=float, default=DEFAULT_MIN_KEEP_FRACTION, metavar="F",
                    help="lower bound on f (the pool is at most alpha_prune / F); optima on it are flagged at_floor")
     p.add_learner(optimise_ridge=True)
+    p.add_covariance()
     p.add_format()
     return p
 
 
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
+    data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
     check_flags(alpha_prune=args.alpha_prune, probe_angle=args.probe_angle, learner=args.learner,
                 labels=args.labels)
     angles_deg = args.probe_angle
@@ -52,7 +62,9 @@ def _main(argv) -> int:
     bar = progress(points, total=len(points), desc="frontier")
     records = []
     for a, angle_deg, group in bar:
-        rec = frontier_point(a, angle_deg, args.min_keep_fraction, group, args.learner, args.labels).record()
+        rec = frontier_point(a, angle_deg, args.min_keep_fraction, group, args.learner, args.labels, data).record()
+        if data != "isotropic":
+            rec["covariance"] = str(data)
         if len(groups) > 1:
             rec = {"rules": " ".join(group), **rec}
         records.append(rec)

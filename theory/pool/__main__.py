@@ -6,7 +6,15 @@ that good come first; the single best f (one arbitrary point of a flat plateau) 
 
 from __future__ import annotations
 
-from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, progress, run_cli
+from pruning_cli import (
+    ArgumentParser,
+    check_flags,
+    expand_keeps,
+    format_records,
+    progress,
+    resolve_covariance,
+    run_cli,
+)
 from theory.pool import DEFAULT_MIN_KEEP_FRACTION, DEFAULT_PLATEAU_TOL, check_pool_floor, pool_report, validate_keeps
 from theory.probe import resolve_probe_angle
 
@@ -41,6 +49,7 @@ def build_parser():
     p.add_argument("--plateau-tol", type=float, default=DEFAULT_PLATEAU_TOL, metavar="TOL",
                    help="relative tolerance that defines the plateau of near-best f (0.01 = within 1%%)")
     p.add_learner()
+    p.add_covariance()
     p.add_format()
     return p
 
@@ -55,6 +64,7 @@ def _summary(rec: dict) -> str:
 
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
+    data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
     check_flags(alpha_total=args.alpha_total, learner=args.learner, labels=args.labels)
     angles = args.probe_angle
     if args.probe_alpha is not None:
@@ -66,9 +76,11 @@ def _main(argv) -> int:
         raise ValueError(f"--plateau-tol must be >= 0, got {args.plateau_tol!r}")
     keeps = validate_keeps(expand_keeps(args.keep))
     points = [(a, t) for t in angles for a in args.alpha_total]
-    records = [pool_report(a, t, keeps, args.min_keep_fraction, args.plateau_tol, args.learner, args.labels).record()
-               for a, t in progress(points, total=len(points), desc="pool")]
+    records = [pool_report(a, t, keeps, args.min_keep_fraction, args.plateau_tol, args.learner, args.labels,
+                           data).record() for a, t in progress(points, total=len(points), desc="pool")]
     records = [{c: rec[c] for c in COLUMNS} for rec in records]
+    if data != "isotropic":
+        records = [{**rec, "covariance": str(data)} for rec in records]
     print(format_records(records, args.format))
     if args.format == "table":
         print("\n".join(_summary(rec) for rec in records))

@@ -1,5 +1,5 @@
-"""Command line: build a Gaussian covariate case (``--covariance`` of the other commands) from a features matrix and
-labels (:func:`theory.covariance.case_from_features`).
+"""Command line of theory.build_case: build a Gaussian covariate case (``--covariance`` of the other commands)
+from a features matrix and labels (:func:`theory.covariance.case_from_features`).
 
     python -m theory.build_case --features X.npy --targets y.npy --out case.npz [--train-fraction 0.8]
 
