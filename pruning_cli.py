@@ -200,6 +200,13 @@ def resolve_covariance(spec: str | None, argv: Sequence[str] | None, probe_angle
     return data, probe_angle
 
 
+def case_labels(data, argv: Sequence[str] | None, labels: str) -> str:
+    """The label channel of a point: the one a ``--covariance`` case carries (``Case.labels``) unless ``--labels``
+    was typed, else ``labels``."""
+    carried = getattr(data, "labels", None)
+    return carried if carried is not None and not flag_given(argv, "--labels") else labels
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print one line on stderr and exit with ``code`` (2: bad input)."""
     sys.stderr.write(" ".join(str(message).split()) + "\n")

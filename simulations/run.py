@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pruning_cli import (
     ArgumentParser,
+    case_labels,
     check_flags,
     expand_keeps,
     flag_given,
@@ -80,6 +81,7 @@ def _main(argv: Sequence[str] | None) -> int:
     keeps = expand_keeps([args.keep])  # both = hard and easy, one row group each
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha,
                                                 probe=args.probe)
+    args.labels = case_labels(data, argv, args.labels)
     if data != "isotropic" and not flag_given(argv, "--n"):
         args.n = [data.n]
     check_routes(args.alpha_prune, args.probe_angle, keeps, args.learner, args.labels, args.keep_fraction)

@@ -97,7 +97,17 @@ def test_case_from_features(tmp_path, capsys):
     code, out = _run(build_main, ["--features", str(tmp_path / "X.npy"), "--targets", str(tmp_path / "y.npy"),
                                   "--out", str(tmp_path / "c.npz")], capsys)
     summary = json.loads(out)
-    assert code == 0 and summary["case"] == str(built.case) and Case.load(tmp_path / "c.npz") == built.case
+    loaded = Case.load(tmp_path / "c.npz")
+    assert code == 0 and summary["case"] == str(built.case) and loaded == built.case
+    assert loaded.labels == built.case.labels == f"flip:{built.label_disagreement:.6g}"
+    # the command lines take the channel the case carries unless --labels is typed
+    code, out = _run(solve_main, ["--alpha-prune", "2", "-f", "0.5", "--keep", "hard", "--learner", "square:0.1",
+                                  "--covariance", str(tmp_path / "c.npz"), "--format", "json"], capsys)
+    assert json.loads(out)[0]["labels"] == loaded.labels
+    code, out = _run(solve_main, ["--alpha-prune", "2", "-f", "0.5", "--keep", "hard", "--learner", "square:0.1",
+                                  "--covariance", str(tmp_path / "c.npz"), "--labels", "clean", "--format", "json"],
+                     capsys)
+    assert json.loads(out)[0]["labels"] == "clean"
     _refused(build_main, ["--features", str(tmp_path / "nope.npy"), "--targets", str(tmp_path / "y.npy"),
                           "--out", str(tmp_path / "c.npz")], capsys, "--features")
     _refused(build_main, ["--features", str(tmp_path / "X.npy"), "--targets", str(tmp_path / "X.npy"),

@@ -13,6 +13,9 @@ t = T.x / sqrt(T' Sigma T), selection on the probe field z = J.x / sqrt(J' Sigma
   ``eigenvalues``, ``teacher``, optional ``probe``): the first 16 hex digits of the SHA-256 of its arrays, so
   that a case enters a store key by its content, not by its path.
 
+A case may carry a label channel (``Case.labels``, the ``.npz`` string ``labels``; a built case carries the flip
+rate of its teacher fit), which the command lines use when ``--labels`` is not given.
+
 **The probe.** A case with its own probe fixes the field angle theta, cos(theta) = corr(J.x, T.x)
 (:attr:`Case.probe_angle_deg`); a point that names another angle is refused. A case without one takes the probe
 at the point's angle theta: J = cos(theta) T^ + sin(theta) R^ with T^ = T / sqrt(T' Sigma T) and R^ the field-
@@ -84,7 +87,8 @@ class Geometry:
 class Case:
     """A Gaussian covariate case (module docstring). Value semantics by its canonical string ``str(case)``."""
 
-    def __init__(self, eigenvalues, teacher, probe=None, *, seed: int = 0, name: str | None = None) -> None:
+    def __init__(self, eigenvalues, teacher, probe=None, *, seed: int = 0, name: str | None = None,
+                 labels: str | None = None) -> None:
         s = _vector(eigenvalues, "eigenvalues")
         if s.size < 2:
             raise ValueError(f"eigenvalues must hold N >= 2 entries, got {s.size}")
@@ -101,6 +105,11 @@ class Case:
         if isinstance(seed, bool) or int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
         self.eigenvalues, self.teacher, self.probe, self.seed = s, t, p, int(seed)
+        if labels is not None:  # the label channel the case carries (e.g. a built case's flip rate)
+            from theory.labels import LabelChannel
+
+            labels = str(LabelChannel.parse(labels))
+        self.labels = labels
         self._name = name
         if p is not None:
             e1 = np.sqrt(s) * p / math.sqrt(float(np.sum(s * p * p)))
@@ -146,7 +155,7 @@ class Case:
             raise ValueError(f"cannot read case file {os.fspath(path)!r}: {first}") from None
         except Exception as exc:  # a zip archive that is no npz (BadZipFile) and the like
             raise ValueError(f"cannot read case file {os.fspath(path)!r}: {type(exc).__name__}") from None
-        unknown = sorted(set(arrays) - {"eigenvalues", "teacher", "probe", "seed"})
+        unknown = sorted(set(arrays) - {"eigenvalues", "teacher", "probe", "seed", "labels"})
         missing = [k for k in ("eigenvalues", "teacher") if k not in arrays]
         if missing or unknown:
             what = f"lacks {', '.join(missing)}" if missing else f"has unknown arrays {', '.join(unknown)}"
@@ -158,7 +167,8 @@ class Case:
         except (TypeError, ValueError):
             raise ValueError(f"case file {os.fspath(path)!r}: seed must be an integer") from None
         try:
-            return cls(arrays["eigenvalues"], arrays["teacher"], arrays.get("probe"), seed=seed)
+            labels = str(np.asarray(arrays["labels"]).item()) if "labels" in arrays else None
+            return cls(arrays["eigenvalues"], arrays["teacher"], arrays.get("probe"), seed=seed, labels=labels)
         except ValueError as exc:
             raise ValueError(f"case file {os.fspath(path)!r}: {exc}") from None
 
@@ -167,6 +177,8 @@ class Case:
         arrays = {"eigenvalues": self.eigenvalues, "teacher": self.teacher, "seed": np.int64(self.seed)}
         if self.probe is not None:
             arrays["probe"] = self.probe
+        if self.labels is not None:
+            arrays["labels"] = np.array(self.labels)
         np.savez(path, **arrays)
 
     @cached_property
@@ -327,8 +339,9 @@ def case_from_features(features, labels, *, train=None, min_variance: float = MI
       eigendecomposition; directions whose variance is below ``min_variance`` times the largest are dropped;
     * the teacher: the ridge fit of the labels on the centred features, T = (C + ridge)^-1 X'y / P_train in the kept
       eigenbasis (ridge 0: least squares on the kept directions);
-    * the label disagreement: the fraction of training labels whose sign the fit's field sign(x.T) contradicts
-      (a flip rate for ``--labels flip:eta``).
+    * the label disagreement: the fraction of training labels whose sign the fit's field sign(x.T) contradicts;
+      the case carries the channel ``flip:eta`` with that rate (``Case.labels``; the command lines take it when
+      ``--labels`` is not given).
     """
     X = np.array(features, dtype=float)
     y = np.array(labels, dtype=float).ravel()
@@ -363,6 +376,7 @@ def case_from_features(features, labels, *, train=None, min_variance: float = MI
     field = proj @ teacher
     disagreement = float(np.mean(np.sign(field) != yt))
     order = np.argsort(var)[::-1]
-    case = Case(var[order], teacher[order])
+    flip = min(disagreement, 0.499)
+    case = Case(var[order], teacher[order], labels=f"flip:{flip:.6g}" if flip > 0 else "clean")
     return BuiltCase(case=case, n_train=int(rows.size), dropped=int(np.sum(~keep)) + (X.shape[1] - keep.size),
                      label_disagreement=disagreement, ridge=float(ridge))

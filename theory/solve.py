@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pruning_cli import ArgumentParser, check_flags, expand_keeps, format_records, resolve_covariance, run_cli
+from pruning_cli import (
+    ArgumentParser,
+    case_labels,
+    check_flags,
+    expand_keeps,
+    format_records,
+    resolve_covariance,
+    run_cli,
+)
 from theory.frontier import check_routes
 from theory.model import Params
 from theory.probe import resolve_probe_angle
@@ -52,6 +60,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     keeps = expand_keeps(args.keep)
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
+    args.labels = case_labels(data, argv, args.labels)
     if data != "isotropic":
         return _main_structured(args, keeps, data)
     angle_deg = resolve_probe_angle(args.probe_angle, args.probe_alpha)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pruning_cli import (
     ArgumentParser,
+    case_labels,
     check_flags,
     expand_keeps,
     flag_given,
@@ -64,6 +65,7 @@ def _main(argv) -> int:
     keeps = expand_keeps(args.keep)
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha,
                                                 probe=args.probe)
+    args.labels = case_labels(data, argv, args.labels)
     if data != "isotropic" and not flag_given(argv, "--n"):
         args.n = [data.n]
     probe = probe_option(args.probe, args.probe_alpha, *args.probe_angle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pruning_cli import (
     ArgumentParser,
+    case_labels,
     check_flags,
     expand_keeps,
     format_records,
@@ -48,6 +49,7 @@ def build_parser():
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
+    args.labels = case_labels(data, argv, args.labels)
     check_flags(alpha_prune=args.alpha_prune, probe_angle=args.probe_angle, learner=args.learner,
                 labels=args.labels)
     angles_deg = args.probe_angle

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pruning_cli import (
     ArgumentParser,
+    case_labels,
     check_flags,
     expand_keeps,
     format_records,
@@ -65,6 +66,7 @@ def _summary(rec: dict) -> str:
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha)
+    args.labels = case_labels(data, argv, args.labels)
     check_flags(alpha_total=args.alpha_total, learner=args.learner, labels=args.labels)
     angles = args.probe_angle
     if args.probe_alpha is not None:
