@@ -56,16 +56,17 @@ class ArgumentParser(argparse.ArgumentParser):
                           + ("both (hard and easy), " if both else "")
                           + "random, band:S (ranks from S P), mix:M (a fraction M of the kept "
                           "hardest, the rest at random), soft:T (keep with probability ~ exp(-z^2/2T^2)), "
-                          "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z); convex learners "
-                          "only), agree-hard / agree-easy (drop the examples whose label the probe contradicts, y z < "
-                          "0, then keep hard / easy; the theory for convex learners)")
+                          "uncertainty:A,S (keep with probability ~ (p(1-p))^A, p = sigmoid(S z)), agree-hard / "
+                          "agree-easy (drop the examples whose label the probe contradicts, y z < 0, then keep hard / "
+                          "easy); rules that are no window reach the max-margin student through the margin "
+                          "constraint of the convex theory")
 
     def add_learner(self, optimise_ridge: bool = False) -> None:
         """``--learner`` (one of theory.learners) and ``--labels`` (one of theory.labels)."""
         from theory.labels import LABELS_HELP
         from theory.learners import LEARNER_HELP
 
-        extra = ("; hinge, logistic or square without :L optimises the ridge over [1e-4, 10]"
+        extra = ("; a loss without :L (e.g. logistic) optimises the ridge over [0, inf) (0: the ridgeless limit)"
                  if optimise_ridge else "")
         self.add_argument("--learner", default="max-margin", metavar="LEARNER", help=LEARNER_HELP + extra)
         self.add_argument("--labels", default="clean", metavar="CHANNEL", help=LABELS_HELP)
@@ -262,7 +263,7 @@ def format_table(records: Sequence[dict], columns: Sequence[str] | None = None) 
     """Aligned text table of ``records`` (numbers right-aligned)."""
     if not records:
         return "(no records)"
-    columns = list(columns or records[0].keys())
+    columns = list(columns or _all_columns(records))
     rows = [[_cell(r.get(c, "")) for c in columns] for r in records]
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
@@ -277,13 +278,22 @@ def _json_safe(value):
     return value
 
 
+def _all_columns(records: Sequence[dict]) -> list[str]:
+    """Every key of the records, in the order of first appearance (records of different routes have different
+    columns; a column a record lacks is left blank)."""
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    return list(columns)
+
+
 def format_records(records: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
     """Records as ``table``, ``json`` (one list) or ``csv`` (header and rows)."""
     if fmt == "json":
         return json.dumps([{k: _json_safe(v) for k, v in r.items()} for r in records], indent=1)
     if fmt == "csv":
         buf = io.StringIO()
-        cols = list(columns or (records[0].keys() if records else []))
+        cols = list(columns or _all_columns(records))
         writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)

@@ -169,7 +169,8 @@ def test_uncertainty_rule_keeps_the_fraction_and_orders_hard_and_easy():
         near, far = q[np.abs(z) < 0.1].mean(), q[np.abs(z) > 1.5].mean()
         assert (near > far) if a > 0 else (near < far)
     with pytest.raises(ValueError, match="not a window"):
-        solve_saddle(Params(1.0, 0.3, "uncertainty:1,5"))
+        Rule.parse("uncertainty:1,5").windows(0.3)  # the saddle point integrates windows only:
+    assert solve_saddle(Params(1.0, 0.3, "uncertainty:1,5")).route == "hard-margin"  # the margin constraint does
 
 
 def _kolossov_points():
@@ -288,7 +289,8 @@ def test_label_aware_rule_refuses_more_than_the_agreeing_fraction():
     with pytest.raises(ValueError, match="agreeing fraction"):
         solve_convex(Params(2.0, 0.9, "agree-hard", 0.0, "logistic:0.05", "flip:0.2"))
     with pytest.raises(ValueError, match="sees the labels"):
-        solve_saddle(Params(2.0, 0.3, "agree-hard", 0.0))
+        Rule.parse("agree-hard").windows(0.3)  # no window for the saddle point; the margin constraint takes it:
+    assert solve_saddle(Params(2.0, 0.3, "agree-hard", 0.0)).route == "hard-margin"
 
 
 def test_agree_hard_on_flipped_labels_is_clean_hard_data_at_a_perfect_probe():

@@ -46,7 +46,7 @@ def test_pool_cli_records_and_errors(capsys):
     for argv, fragment in ((["--alpha-total", "20", "--theta", "95"], "--theta must be in [0, 90) degrees, got 95.0"),
                            (["--alpha-total", "0"], "--alpha-total must be a finite number > 0, got 0.0"),
                            (["--alpha-total", "5", "--plateau-tol", "-1"], "--plateau-tol must be >= 0"),
-                           (["--alpha-total", "5", "--learner", "logistic:0"], "finite ridge L > 0")):
+                           (["--alpha-total", "5", "--learner", "logistic:-1"], "finite ridge L >= 0")):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         err = capsys.readouterr().err.strip().splitlines()

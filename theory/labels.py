@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-from theory.specs import Named, split_spec
+from theory.specs import Named, parse_cached
 
 _PARSED: dict = {}  # spec string -> its object (parsed once; the objects are immutable)
 KINDS = ("clean", "flip", "logit")
@@ -46,7 +46,7 @@ class LabelChannel(Named):
                 raise ValueError(f"labels clean take no parameter, got {self.param!r}")
             return
         if self.param is None or isinstance(self.param, bool) or not math.isfinite(float(self.param)):
-            raise ValueError(f"labels {self.kind} need a number, e.g. {self.kind}:0.05")
+            raise ValueError(f"labels {self.kind} needs a number, e.g. {self.kind}:0.05")
         p = float(self.param)
         object.__setattr__(self, "param", p)
         if self.kind == "flip" and not 0.0 <= p < 0.5:
@@ -57,13 +57,7 @@ class LabelChannel(Named):
     @classmethod
     def parse(cls, spec: str | LabelChannel) -> LabelChannel:
         """A channel from its string (``"clean"``, ``"flip:0.05"``, ``"logit:5"``) or a LabelChannel."""
-        if isinstance(spec, LabelChannel):
-            return spec
-        if isinstance(spec, str) and spec in _PARSED:
-            return _PARSED[spec]
-        parsed = cls(*split_spec(spec, "labels"))
-        _PARSED[spec] = parsed
-        return parsed
+        return parse_cached(cls, spec, "labels", _PARSED)
 
     def __str__(self) -> str:
         return self.kind if self.param is None else f"{self.kind}:{self.param:.12g}"

@@ -35,7 +35,7 @@ import numpy as np
 
 from theory.losses import LOSSES, Loss, get_loss
 from theory.losses.logistic import logistic_prox, logistic_prox_scalar, sigmoid_scalar  # noqa: F401 - re-exported
-from theory.specs import Named, split_spec
+from theory.specs import Named, parse_cached
 
 _PARSED: dict = {}  # spec string -> its object (parsed once; the objects are immutable)
 CONVEX_KINDS = LOSSES.keys()  # the registered losses (a live view: a loss registered later is in it)
@@ -44,7 +44,9 @@ CONVEX_KINDS = LOSSES.keys()  # the registered losses (a live view: a loss regis
 def learner_help() -> str:
     """The ``--learner`` help: max-margin and every registered loss with its formula."""
     losses = ", ".join(f"{name}:L ({loss.formula})" for name, loss in LOSSES.items())
-    return ("max-margin (hard-margin SVM, the default) or a convex loss with ridge L > 0: " + losses
+    return ("max-margin (hard-margin SVM, the default) or a convex loss with ridge L >= 0 (L = 0: the ridgeless "
+            "limit, the max-margin student where the kept data are separable, the unregularised minimiser beyond): "
+            + losses
             + "; the student minimises sum over kept examples of loss(m = y w.x/sqrt(N)) + (L/2)|w|^2")
 
 
@@ -68,7 +70,8 @@ class Learner(Named):
             return
         lam = self.lam
         if lam is None or isinstance(lam, bool):
-            raise ValueError(f"learner {self.kind} needs a ridge L > 0, e.g. {self.kind}:0.1")
+            raise ValueError(f"learner {self.kind} needs a ridge L >= 0, e.g. {self.kind}:0.1 ({self.kind}:0 is the "
+                             f"ridgeless limit)")
         lam = float(lam)
         if not (math.isfinite(lam) and lam >= 0.0):
             raise ValueError(f"learner {self.kind}:L needs a finite ridge L >= 0 (0: the ridgeless limit), "
@@ -78,13 +81,7 @@ class Learner(Named):
     @classmethod
     def parse(cls, spec: str | Learner) -> Learner:
         """A learner from its string (``"max-margin"``, ``"logistic:0.01"``, ...) or a Learner."""
-        if isinstance(spec, Learner):
-            return spec
-        if isinstance(spec, str) and spec in _PARSED:
-            return _PARSED[spec]
-        parsed = cls(*split_spec(spec, "learner"))
-        _PARSED[spec] = parsed
-        return parsed
+        return parse_cached(cls, spec, "learner", _PARSED)
 
     def __str__(self) -> str:
         return self.kind if self.lam is None else f"{self.kind}:{self.lam:.12g}"

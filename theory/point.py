@@ -124,6 +124,8 @@ class PointResult(Record):
         order = self.__dict__.get("order")
         if order is not None and hasattr(order, name):
             return getattr(order, name)
+        if name == "kappa" and self.__dict__.get("route") == "hard-margin":
+            return 1.0 / order.norm  # the margin constraint's student has functional margin 1: kappa = 1 / |u|
         raise AttributeError(f"{type(self).__name__} of route {self.__dict__.get('route')!r} has no attribute "
                              f"{name!r}")
 
@@ -256,8 +258,8 @@ def solve_point(params: Params, *, x0: Sequence[float] | None = None, tol: float
     PointResult. Invalid input (f below ``theory.model.THEORY_KEEP_FRACTION_RANGE`` included), or a point no route
     answers, raises ``ValueError`` (one line); non-convergence is ``success = False`` with the residual.
     """
-    validate_theory_keep_fraction(params.keep_fraction)  # the range where the solvers are tested to converge
     route = route_for(params)
+    validate_theory_keep_fraction(params.keep_fraction)  # the range where the solvers are tested to converge
     unknown = sorted(set(options) - set(route.options))
     if unknown:
         takes = ", ".join(route.options) or "no options"

@@ -1,5 +1,5 @@
-"""Progress on long work: a tqdm bar on stderr that appears only after 2 s (library layer; the command lines
-turn it on with their flags, the API with ``show_progress``)."""
+"""Progress on long work: a tqdm bar on stderr that appears only after 2 s and only when stderr is a terminal
+(library layer; the command lines turn it on, the API with ``show_progress``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 
 def progress(iterable: Iterable | None, total: int | None = None, desc: str = ""):
-    """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after 2 s."""
+    """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after 2 s; off (tqdm's
+    ``disable=None``) when stderr is not a terminal, so that a log file or a pipe gets clean lines."""
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False)
+    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False, disable=None)

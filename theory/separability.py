@@ -36,7 +36,8 @@ from theory.records import Record
 
 W_RANGE = 9.0
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
-GRADIENT_TOL = 1e-9
+GRADIENT_TOL = 1e-7  # |grad h| at the minimum: h_min is then off by O(|grad|^2 / curvature) ~ 1e-14 (BFGS stops
+# with "precision loss" at gradients ~2e-9 on some points, e.g. easy, f = 0.0266, 10 deg, flip:0.05)
 
 
 @dataclass(frozen=True)

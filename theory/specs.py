@@ -24,6 +24,22 @@ def split_spec(spec: str, what: str) -> tuple[str, float | None]:
         raise ValueError(f"{what} {spec!r}: {value!r} is not a number") from None
 
 
+def parse_cached(cls, spec, what: str, cache: dict):
+    """``spec`` itself if it is a ``cls``, else the ``cls`` of the string ``"kind"`` or ``"kind:number"``, parsed once
+    (``cache``: string -> object; the objects are immutable). A ``ValueError`` names the string as typed."""
+    if isinstance(spec, cls):
+        return spec
+    if isinstance(spec, str) and spec in cache:
+        return cache[spec]
+    kind, value = split_spec(spec, what)
+    try:
+        parsed = cls(kind, value)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace(f"got {kind!r}", f"got {spec!r}")) from None
+    cache[spec] = parsed
+    return parsed
+
+
 class Named:
     """Mixin: value semantics by the canonical string ``str(self)`` (see the module docstring). Dataclasses that use
     it are declared with ``eq=False`` so that these methods are kept."""

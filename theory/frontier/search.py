@@ -127,10 +127,11 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     for keep in keeps:
         eps, states = _scan(alpha_of_f, keep, setting, log_f)
         n_unconverged += int(np.sum(np.isinf(eps)))
+        around = np.where(np.isfinite(eps), eps, np.inf)  # a neighbour outside the domain (NaN) bounds nothing
         for i in range(log_f.size):
             if not np.isfinite(eps[i]):
                 continue
-            if not ((i == 0 or eps[i] <= eps[i - 1]) and (i == log_f.size - 1 or eps[i] <= eps[i + 1])):
+            if not ((i == 0 or eps[i] <= around[i - 1]) and (i == log_f.size - 1 or eps[i] <= around[i + 1])):
                 continue
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
             with np.errstate(invalid="ignore"):  # inf at unconverged points
