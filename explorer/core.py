@@ -32,7 +32,6 @@ N_ALPHA_CONVEX = 12  # ... convex learners (~25-90 ms a point; the 1 s budget on
 FRONTIER_ALPHAS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 POOL_FRACTIONS = 31  # points of f in [POOL_F_MIN, 1] in view (c)
 POOL_F_MIN = 1e-3
-RIDGE_SCAN = 6  # best ridge at a point: a scan of ln(lambda) over theory.frontier.RIDGE_RANGE, then Brent
 
 
 def _g(x: float) -> str:
@@ -160,33 +159,12 @@ def _nan_record(settings: Settings, alpha: float, f: float, keep: str, learner: 
 
 # ----------------------------------------------------------------------------------------------- best ridge
 def best_ridge_point(params: Params) -> tuple[float, object]:
-    """(lambda*, result): the ridge in ``theory.frontier.RIDGE_RANGE`` minimising eps at ``params`` (a convex
-    learner; its ridge is ignored) and the saddle-point result there - a scan of ``RIDGE_SCAN`` values of ln lambda,
-    then bounded Brent (xatol 0.05 in ln lambda) around the best, as ``theory.frontier`` does for the frontier."""
-    from scipy import optimize
+    """(lambda*, result): the ridge in [0, inf) minimising eps at ``params`` (a convex learner; its ridge is
+    ignored), by the library's search (:func:`theory.frontier.best_ridge_at`: the ridgeless limit and a scan of the
+    ridge in the kept data's scale, refined by Brent)."""
+    from theory.frontier import best_ridge_at
 
-    from theory.frontier import RIDGE_RANGE
-
-    kind = str(params.learner).split(":", 1)[0]
-    cache: dict[float, object] = {}
-
-    def at(log_lam: float):
-        if log_lam not in cache:
-            cache[log_lam] = solve_saddle(replace(params, learner=f"{kind}:{math.exp(log_lam):.6g}"))
-        return cache[log_lam]
-
-    def eps(log_lam: float) -> float:
-        r = at(log_lam)
-        return r.eps if r.success else math.inf
-
-    lo, hi = (math.log(x) for x in RIDGE_RANGE)
-    grid = np.linspace(lo, hi, RIDGE_SCAN)
-    values = [eps(float(x)) for x in grid]
-    i = int(np.argmin(values))
-    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    optimize.minimize_scalar(eps, bounds=(a, b), method="bounded", options={"xatol": 0.05})
-    best = min(cache, key=eps)
-    return float(f"{math.exp(best):.6g}"), cache[best]
+    return best_ridge_at(params)
 
 
 # ------------------------------------------------------------------------------------------------ view (a)

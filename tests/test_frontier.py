@@ -118,3 +118,37 @@ def test_best_for_pool_against_a_dense_scan():
     scan = min(solve_saddle(Params(2.0 * f, f, keep)).eps
                for f in np.linspace(0.3, 1.0, 141) for keep in ("hard", "easy"))
     assert best.eps <= scan * (1 + 1e-9) and best.eps == pytest.approx(scan, rel=1e-4)
+
+
+def test_best_ridge_at_a_point_covers_zero_and_the_kept_scale():
+    """The ridge search at one point runs over [0, inf) in the kept data's scale: at keep hard, f = 0.0184, theta = 0,
+    20 % flips, alpha_prune = 4 the best is the ridgeless limit, eps = 0.004711 (the issue measured 0.00477 at 1e-6
+    and 0.00473 at 1e-7; the frontier over [1e-4, 10] had reported 0.00930 at 1e-4); for the square loss on easy
+    examples it is a finite ridge, and no ridge a factor 2 either side does better."""
+    from dataclasses import replace
+
+    from theory.frontier import best_ridge_at
+
+    lam, res = best_ridge_at(Params(4.0, 0.0184, "hard", 0.0, "logistic:1", "flip:0.2"))
+    assert lam == 0.0 and res.success and res.eps == pytest.approx(0.004711, rel=1e-3) and res.eps < 0.00473
+    params = Params(4.0, 0.1, "easy", 0.0, "square:1", "flip:0.05")
+    lam, res = best_ridge_at(params)
+    assert lam > 0.0
+    for factor in (0.5, 2.0):
+        assert solve_saddle(replace(params, learner=f"square:{lam * factor}")).eps >= res.eps - 1e-12
+
+
+@pytest.mark.slow
+def test_ridge_optimised_frontier_finds_the_ridgeless_limit():
+    """The issue's case (logistic, 20 % flips, alpha_prune = 4, theta = 0, keep hard): the best ridge is 0 and the
+    best f the floor, eps* = 0.0025603 at f = 0.01 (Monte Carlo with scikit-learn at lambda = 1e-8, N = 200, 400:
+    0.00259 +- 0.00013, issue 26); the record carries the raw and scaled ridges. 12 s."""
+    from theory.frontier import frontier_point
+
+    p = frontier_point(4.0, 0.0, 0.01, ["hard"], "logistic", "flip:0.2")
+    rec = p.record()
+    assert rec["learner"] == "logistic:0" and rec["ridge_opt"] == 0.0 and rec["ridge_scaled"] == 0.0
+    assert not rec["ridge_at_cap"] and p.at_floor
+    assert p.eps_frontier == pytest.approx(solve_saddle(Params(4.0, 0.01, "hard", 0.0, "logistic:0", "flip:0.2")).eps,
+                                           rel=1e-12)
+    assert abs(p.eps_frontier - 0.00259) < 3 * 0.00013

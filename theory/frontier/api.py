@@ -14,10 +14,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import optimize
 
-from theory.frontier.search import FAMILIES, Setting, converged_point, minimize, validate_keeps
+from theory.frontier.search import (
+    FAMILIES,
+    Setting,
+    converged_point,
+    kept_scale_squared,
+    minimize,
+    validate_keeps,
+)
 from theory.learners import CONVEX_KINDS
 from theory.model import KEEP_POLICIES, Params, validate_alpha, validate_keep_fraction, validate_probe_angle_deg
-from theory.point import route_for, route_name
+from theory.point import PointResult, route_for, route_name, solve_point
 from theory.records import Record
 
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
@@ -32,6 +39,8 @@ class FrontierPoint(Record):
     eps_random : eps without pruning (f = 1) at the same alpha_prune.
     n_unconverged : scan points (of 2 N_SCAN) where the saddle point did not converge and that were
         left out of the minimum (see ``_scan``); 0 in the regimes the tests cover.
+    ridge_scaled, ridge_at_cap : for a ridge-optimised learner, the best ridge in the kept data's scale
+        (:func:`_best_ridge`; 0 is the ridgeless limit) and whether it sits on an end of the scanned range.
     """
 
     alpha_prune: float
@@ -45,9 +54,21 @@ class FrontierPoint(Record):
     n_unconverged: int = 0
     learner: str = "max-margin"
     labels: str = "clean"
+    ridge_scaled: float | None = None
+    ridge_at_cap: bool = False
 
     RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
                      "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
+
+    def record(self) -> dict:
+        """The tidy record; a point whose ridge was optimised adds ``ridge_opt`` (raw, at f_opt), ``ridge_scaled``
+        (lambda / E_kept[z^2]) and ``ridge_at_cap``."""
+        out = super().record()
+        if self.ridge_scaled is not None:
+            out["ridge_opt"] = float(self.learner.partition(":")[2])
+            out["ridge_scaled"] = self.ridge_scaled
+            out["ridge_at_cap"] = self.ridge_at_cap
+        return out
 
 
 def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], learner: str, labels: str,
@@ -114,38 +135,99 @@ def frontier_point(
                          best.n_unconverged, setting.learner, setting.labels)
 
 
-RIDGE_RANGE = (1e-4, 10.0)  # the ridges the frontier searches when asked to optimise lambda
-N_RIDGE_SCAN = 6
+RIDGE_RANGE = (1e-6, 1e2)  # the scaled ridges lambda / E_kept[z^2] the frontier scans (log), besides lambda = 0
+N_RIDGE_SCAN = 9
 
 
 def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str,
                 data="isotropic") -> FrontierPoint:
-    """min over lambda in ``RIDGE_RANGE`` of the frontier point of kind:lambda: a scan of ``N_RIDGE_SCAN``
-    values of ln lambda, then bounded Brent (xatol 0.05 in ln lambda) around the best. The unpruned
-    error ``eps_random`` is that of the optimal ridge at f = 1 (also optimised)."""
+    """min over the ridge lambda in [0, inf) of the frontier point of kind:lambda. The ridge is searched in the kept
+    data's own scale, s = lambda / E_kept[z^2] (:meth:`theory.frontier.search.Setting.ridge`: E_kept[z^2] ~ f^2 pi/6
+    for keep hard, so a ridge that matters at f matters at every small f), as s = 0 (the ridgeless limit, solved as
+    its own problem: :func:`theory.convex.ridgeless_problem`) and a scan of ``N_RIDGE_SCAN`` values of ln s over
+    ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05 in ln s) around the best. The result's ``learner`` carries
+    the raw ridge at f_opt, ``ridge_scaled`` s, ``ridge_at_cap`` whether s sits on an end of the scanned range (the
+    answer may lie beyond it; s = 0 is an answer, not a cap). ``eps_random`` is the best ridge's at f = 1."""
     lo, hi = (math.log(x) for x in RIDGE_RANGE)
-    points: dict[float, FrontierPoint] = {}
+    points: dict[tuple, FrontierPoint] = {}
 
-    def at(log_lam: float, floor: float) -> FrontierPoint:
-        key = (log_lam, floor)
+    def at(log_s: float | None, floor: float) -> FrontierPoint:
+        key = (log_s, floor)
         if key not in points:
-            points[key] = frontier_point(alpha, angle_deg, floor, keeps, f"{kind}:{math.exp(log_lam):.6g}", labels,
-                                         data)
+            s = 0.0 if log_s is None else math.exp(log_s)
+            setting = Setting(angle_deg, kind, str(Params(1.0, labels=labels).labels), data, ridge_scaled=s)
+            points[key] = _frontier_in(alpha, setting, floor, keeps)
         return points[key]
 
-    def best(floor: float) -> FrontierPoint:
+    def best(floor: float) -> tuple[FrontierPoint, float | None]:
         grid = np.linspace(lo, hi, N_RIDGE_SCAN)
         values = [at(float(x), floor).eps_frontier for x in grid]
         i = int(np.argmin(values))
         a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
         optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
                                  options={"xatol": 0.05})
-        return min((p for (x, fl), p in points.items() if fl == floor), key=lambda p: p.eps_frontier)
+        candidates = [(p, x) for (x, fl), p in points.items() if fl == floor and x is not None]
+        try:
+            candidates.append((at(None, floor), None))
+        except (RuntimeError, ValueError):  # the ridgeless limit did not converge anywhere on the scan
+            pass
+        return min(candidates, key=lambda c: c[0].eps_frontier)
 
-    pruned = best(f_floor)
-    unpruned = best(1.0) if f_floor < 1.0 else pruned
-    return replace(pruned, eps_random=unpruned.eps_frontier,
+    pruned, log_s = best(f_floor)
+    unpruned = best(1.0)[0] if f_floor < 1.0 else pruned
+    scaled = 0.0 if log_s is None else math.exp(log_s)
+    at_cap = log_s is not None and min(abs(log_s - lo), abs(log_s - hi)) < 0.1
+    return replace(pruned, eps_random=unpruned.eps_frontier, ridge_scaled=scaled, ridge_at_cap=at_cap,
                    n_unconverged=sum(p.n_unconverged for p in points.values()))
+
+
+def best_ridge_at(params: Params) -> tuple[float, PointResult]:
+    """(lambda*, the theory there): the ridge in [0, inf) that minimises eps at ``params`` (a convex learner; its
+    ridge is ignored), searched like :func:`_best_ridge` in s = lambda / E_kept[z^2]: s = 0 (the ridgeless limit)
+    and a scan of ``N_RIDGE_SCAN`` values of ln s over ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05).
+    ``ValueError`` if no ridge converges."""
+    kind = str(params.learner).partition(":")[0]
+    gamma2 = kept_scale_squared(params.keep_fraction, str(params.keep), params.probe_angle_deg, str(params.labels))
+    cache: dict = {}
+
+    def at(log_s: float | None) -> PointResult | None:
+        if log_s not in cache:
+            lam = 0.0 if log_s is None else float(f"{math.exp(log_s) * gamma2:.6g}")
+            try:
+                res = solve_point(replace(params, learner=f"{kind}:{lam:.6g}"))
+            except ValueError:
+                res = None
+            cache[log_s] = res if res is not None and res.success else None
+        return cache[log_s]
+
+    def eps(log_s: float | None) -> float:
+        res = at(log_s)
+        return res.eps if res is not None else math.inf
+
+    lo, hi = (math.log(x) for x in RIDGE_RANGE)
+    grid = np.linspace(lo, hi, N_RIDGE_SCAN)
+    values = [eps(float(x)) for x in grid]
+    i = int(np.argmin(values))
+    if math.isfinite(values[i]):
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        optimize.minimize_scalar(eps, bounds=(a, b), method="bounded", options={"xatol": 0.05})
+    eps(None)
+    best = min(cache, key=eps)
+    if cache[best] is None:
+        raise ValueError(f"no ridge of {kind} converged at {params}")
+    return float(cache[best].params.learner.lam), cache[best]
+
+
+def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence[str]) -> FrontierPoint:
+    """The frontier point of a scaled-ridge ``setting``: the learner at f_opt with its raw ridge."""
+    if f_floor == 1.0:
+        res = converged_point(alpha, 1.0, "hard", setting)
+        return FrontierPoint(alpha, setting.probe_angle_deg, res.eps, 1.0, "hard", True, res.eps, f_floor, 0,
+                             str(res.params.learner), setting.labels)
+    best = minimize(lambda f: alpha, setting, f_floor, keeps)
+    learner = f"{setting.learner}:{setting.ridge(best.f_opt, best.keep_opt):.6g}"
+    return FrontierPoint(alpha, setting.probe_angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor,
+                         math.nan, f_floor, best.n_unconverged, learner, setting.labels)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,

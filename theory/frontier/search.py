@@ -12,6 +12,7 @@ Used by the frontier's API (:mod:`theory.frontier.api`: budget fixed, alpha_prun
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -36,12 +37,29 @@ class Setting:
     learner: str = "max-margin"
     labels: str = "clean"
     data: Any = "isotropic"
+    ridge_scaled: float | None = None  # with a loss name as learner: the ridge in units of the kept z's scale^2
 
     def params(self, alpha_prune: float, f: float, keep: str) -> Params:
-        return Params(alpha_prune, f, keep, self.probe_angle_deg, self.learner, self.labels, self.data)
+        learner = self.learner if self.ridge_scaled is None else f"{self.learner}:{self.ridge(f, keep):.12g}"
+        return Params(alpha_prune, f, keep, self.probe_angle_deg, learner, self.labels, self.data)
+
+    def ridge(self, f: float, keep: str) -> float:
+        """The raw ridge lambda = ``ridge_scaled`` x E_kept[z^2] of the rule ``keep`` at f (the scale on which a ridge
+        matters: the kept inputs are ~ gamma along the probe, so lambda / gamma^2 makes small f cost nothing)."""
+        return self.ridge_scaled * kept_scale_squared(f, keep, self.probe_angle_deg, self.labels)
 
     def __str__(self) -> str:
-        return f"probe_angle_deg={self.probe_angle_deg}, learner={self.learner}, labels={self.labels}"
+        ridge = "" if self.ridge_scaled is None else f" (scaled ridge {self.ridge_scaled:.6g})"
+        return f"probe_angle_deg={self.probe_angle_deg}, learner={self.learner}{ridge}, labels={self.labels}"
+
+
+@functools.lru_cache(maxsize=4096)
+def kept_scale_squared(f: float, keep: str, probe_angle_deg: float, labels: str) -> float:
+    """E_kept[z^2] of the rule ``keep`` at f (:attr:`theory.kept.KeptMeasure.z_scale` squared): 1 at f = 1, ~ f^2
+    pi / 6 for keep hard at small f, ~ 2 ln(1/f) for keep easy."""
+    from theory.kept import KeptMeasure
+
+    return KeptMeasure(Params(1.0, f, keep, probe_angle_deg, labels=labels)).z_scale ** 2
 
 
 @dataclass(frozen=True)
