@@ -36,7 +36,9 @@ def test_fits_run_one_blas_thread_and_the_callers_threads_come_back(monkeypatch)
     environment = dict(os.environ)
     with threadpool_limits(limits=2, user_api="blas"):  # a notebook's numpy with two threads
         before = _blas_threads_now()
-        assert before and set(before) == {2}
+        # 2 threads in every BLAS that can have them (a single-threaded BLAS that another package loaded into the
+        # process, as in the full test run, stays at 1)
+        assert before and max(before) == 2
         res = simulate(POINT, n=30, seeds=5)
         assert _blas_threads_now() == before  # not a process-wide setting: the caller keeps its threads
     assert len(seen) == 2 and all(set(s) == {1} for s in seen)  # two work units (4 + 1 seeds), one thread each
@@ -46,11 +48,12 @@ def test_fits_run_one_blas_thread_and_the_callers_threads_come_back(monkeypatch)
 def test_the_environment_variable_changes_or_lifts_the_limit(monkeypatch):
     seen = _record_threads_inside(monkeypatch)
     with threadpool_limits(limits=2, user_api="blas"):
+        callers = _blas_threads_now()
         monkeypatch.setenv(BLAS_THREADS_VARIABLE, "0")  # no limit: BLAS as the caller set it
         simulate(POINT, n=30, seeds=2)
         monkeypatch.setenv(BLAS_THREADS_VARIABLE, "none")
         simulate(POINT, n=30, seeds=2)
-    assert [set(s) for s in seen] == [{2}, {2}]
+    assert max(callers) == 2 and seen == [callers, callers]
     monkeypatch.setenv(BLAS_THREADS_VARIABLE, "2")
     assert blas_threads() == 2
     monkeypatch.setenv(BLAS_THREADS_VARIABLE, "many")
