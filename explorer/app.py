@@ -39,7 +39,7 @@ DEFAULT_STORE = os.path.join(os.path.expanduser("~"), ".cache", "beyond-scaling"
 
 SLOTS_A = ("keep hard", "keep easy", "unpruned (f = 1)", "rule", "point", "Monte Carlo")
 CSS = ("<style>.cmd{font-family:monospace;font-size:11px;background:#f4f4f4;padding:4px;white-space:pre-wrap;"
-       "word-break:break-all;max-height:90px;overflow:auto;margin:2px 0}.pending{color:#a05a00}"
+       "word-break:break-all;max-height:90px;overflow:auto;margin:2px 0}"
        ".msg{color:#b00020}</style>")
 
 
@@ -48,11 +48,7 @@ def _log10(x: float) -> float:
 
 
 def _commands_html(view: View) -> str:
-    parts = []
-    for c in view.commands:
-        note = (" <span class='pending'>(this flag is not in the command line yet)</span>"
-                if c in view.pending_commands else "")
-        parts.append(f"<div class='cmd'>{html.escape(c)}</div>{note}")
+    parts = [f"<div class='cmd'>{html.escape(c)}</div>" for c in view.commands]
     return CSS + "<b>same numbers from the command line:</b>" + "".join(parts)
 
 

@@ -44,7 +44,8 @@ def _g(x: float) -> str:
 class Settings:
     """The controls of the page. ``rule``, ``learner`` and ``labels`` are full specs (``band:0.1``,
     ``logistic:0.01``, ``flip:0.05``); ``best_ridge`` replaces the ridge of a convex learner by the best one at
-    each point. ``alpha_total`` is the pool of view (c); ``alpha_prune`` the marked point of view (a)."""
+    each point (:func:`theory.frontier.best_ridge_at`, as ``python -m theory.solve --learner logistic`` does).
+    ``alpha_total`` is the pool of view (c); ``alpha_prune`` the marked point of view (a)."""
 
     alpha_prune: float = 4.0
     keep_fraction: float = 0.2
@@ -120,8 +121,7 @@ class Series:
 @dataclass
 class View:
     """What one view draws and offers: the series, the CSV records, the commands that print the same
-    numbers (``pending_commands``: the subset that needs a flag the command line does not have yet), the
-    one-line messages (impossible combinations) and the text readout."""
+    numbers, the one-line messages (impossible combinations) and the text readout."""
 
     name: str
     title: str
@@ -132,7 +132,6 @@ class View:
     series: list[Series] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
-    pending_commands: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     readout: str = ""
     spans: list[tuple[float, float, str]] = field(default_factory=list)
@@ -162,9 +161,13 @@ def best_ridge_point(params: Params) -> tuple[float, object]:
     """(lambda*, result): the ridge in [0, inf) minimising eps at ``params`` (a convex learner; its ridge is
     ignored), by the library's search (:func:`theory.frontier.best_ridge_at`: the ridgeless limit and a scan of the
     ridge in the kept data's scale, refined by Brent)."""
+    import warnings
+
     from theory.frontier import best_ridge_at
 
-    return best_ridge_at(params)
+    with warnings.catch_warnings():  # as python -m theory.solve: Brent meets eps = inf where a ridge fails
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning, r"scipy\.optimize")
+        return best_ridge_at(params)
 
 
 # ------------------------------------------------------------------------------------------------ view (a)
@@ -223,11 +226,12 @@ def view_a(settings: Settings, run: Callable | None = None) -> View:
     alphas = alpha_grid(settings.convex)
     v = View("a", "test error against the pruned data set size", "alpha_prune = f P / N", "test error eps")
     tasks = view_a_tasks(settings)
-    run = run or (lambda fn, args: [_safe(fn, *a) for a in args])
+    run = run or _serial
     unpruned_key = (tuple(alphas), settings.learner, settings.labels, settings.best_ridge)
     todo = [(_unpruned(settings) if f == 1.0 and keep == "hard" else settings, alphas, f, keep)
             for _, f, keep in tasks]
     todo = [args for args in todo if not (args[2] == 1.0 and unpruned_key in _UNPRUNED)]
+    point = _PointJob(settings, concurrent=run is not _serial)
     fresh = iter(run(_curve_job, todo))
     outs = [_UNPRUNED[unpruned_key] if f == 1.0 and unpruned_key in _UNPRUNED else next(fresh)
             for _, f, keep in tasks]
@@ -250,7 +254,7 @@ def view_a(settings: Settings, run: Callable | None = None) -> View:
                                COLORS[label]))
         drawn_keeps.setdefault(f, []).append(keep)
     try:
-        rec = point_record(settings)
+        rec = point.result()
         eps = rec["eps"]
         ok = "" if rec["success"] else " (did NOT converge)"
         ridge = f", best ridge {rec['learner']}" if settings.best_ridge and settings.convex else ""
@@ -264,14 +268,49 @@ def view_a(settings: Settings, run: Callable | None = None) -> View:
     except ValueError as exc:
         v.readout = f"no value at this point: {_one_line(exc)}"
         point_learner = None
-    v.commands, v.pending_commands = _view_a_commands(settings, alphas, drawn_keeps, point_learner)
+    v.commands = _view_a_commands(settings, alphas, drawn_keeps, point_learner)
     v.seconds = time.perf_counter() - t0
     return v
 
 
-def _view_a_commands(settings: Settings, alphas, drawn_keeps, point_learner) -> tuple[list[str], list[str]]:
+def _serial(fn, args_list):
+    """The curves one after the other in this process (max-margin: ~1 ms a point)."""
+    return [_safe(fn, *a) for a in args_list]
+
+
+class _PointJob:
+    """The marked point's record (:func:`point_record`), computed in a thread of this process while the worker
+    processes compute the curves (``concurrent``), else when asked for; ``result()`` returns it or raises its
+    ``ValueError``."""
+
+    def __init__(self, settings: Settings, concurrent: bool):
+        self.settings, self.out, self.error, self.thread = settings, None, None, None
+        if concurrent:
+            import threading
+
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        try:
+            self.out = point_record(self.settings)
+        except Exception as exc:  # re-raised by result(), in the caller's thread
+            self.error = exc
+
+    def result(self) -> dict:
+        if self.thread is None:
+            self._run()
+        else:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.out
+
+
+def _view_a_commands(settings: Settings, alphas, drawn_keeps, point_learner) -> list[str]:
+    """The ``python -m theory.solve`` commands of view (a): the marked point (JSON) and one per drawn f (CSV); with
+    best ridge the learner is the loss alone (``--learner logistic``: each point at its best ridge)."""
     commands: list[str] = []
-    pending: list[str] = []
     best = settings.best_ridge and settings.convex
     learner = settings.learner_kind if best else settings.learner
     if point_learner is not None:
@@ -284,9 +323,7 @@ def _view_a_commands(settings: Settings, alphas, drawn_keeps, point_learner) -> 
                       *dict.fromkeys(keeps), *_flags(at, learner), "--format", "csv")
         if cmd not in commands:
             commands.append(cmd)
-    if best:  # theory.solve has no per-point ridge optimisation yet
-        pending = list(commands)
-    return commands, pending
+    return commands
 
 
 _UNPRUNED: dict = {}  # (alphas, learner, labels, best_ridge) -> the unpruned curve's records
@@ -373,8 +410,9 @@ def pool_keeps(settings: Settings) -> list[str]:
 
 def pool_curve(settings: Settings, keep: str) -> list[dict]:
     """eps against f in the pool alpha_total for one rule: ``solve_saddle(Params(f alpha_total, f, keep, ...))``
-    at each f of :func:`pool_fractions` (what ``theory.pool.pool_error`` computes), as records; f where the rule is
-    invalid (e.g. band:S with S > 1 - f) are left out."""
+    at each f of :func:`pool_fractions` (what ``theory.pool.pool_error`` and ``python -m theory.solve
+    --alpha-total A -f ...`` compute; with best ridge each point at its best ridge, as ``--learner logistic``
+    does), as records; f where the rule is invalid (e.g. band:S with S > 1 - f) are left out."""
     out = []
     for f in pool_fractions():
         try:
@@ -399,16 +437,24 @@ def pool_report_record(settings: Settings) -> dict:
                        learner=frontier_learner(settings), labels=settings.labels).record()
 
 
-def pool_commands(settings: Settings) -> tuple[list[str], list[str]]:
-    """(commands, pending): ``python -m theory.pool`` (the plateau; works) and the command that would print the
-    eps(f) curves at a fixed pool (``theory.solve --alpha-total``: not in the command line yet)."""
+def pool_commands(settings: Settings, curves: dict[str, list[dict] | str] | None = None) -> list[str]:
+    """``python -m theory.pool`` (the best rule and f, the plateau) and ``python -m theory.solve --alpha-total``
+    printing the eps(f) curves drawn: one command for the rules drawn at the same keep fractions (a rule that
+    leaves out some f, e.g. band:S beyond 1 - f, gets its own); ``curves`` (rule -> records or a message) are the
+    drawn curves (default: every rule of :func:`pool_keeps` at every f of :func:`pool_fractions`)."""
     learner = frontier_learner(settings)
     report = command("python", "-m", "theory.pool", "--alpha-total", _g(settings.alpha_total), "--keep", "hard",
                      "easy", *_flags(settings, learner), "--format", "csv")
-    curve = command("python", "-m", "theory.solve", "--alpha-total", _g(settings.alpha_total), "-f",
-                    *map(_g, pool_fractions()), "--keep", *pool_keeps(settings), *_flags(settings, learner),
-                    "--format", "csv")
-    return [report, curve], [curve]
+    if curves is None:
+        curves = {keep: [{"keep_fraction": f} for f in pool_fractions()] for keep in pool_keeps(settings)}
+    groups: dict[tuple, list[str]] = {}
+    for keep, recs in curves.items():
+        if not isinstance(recs, str) and recs:
+            groups.setdefault(tuple(r["keep_fraction"] for r in recs), []).append(keep)
+    curve_commands = [command("python", "-m", "theory.solve", "--alpha-total", _g(settings.alpha_total), "-f",
+                              *map(_g, fractions), "--keep", *keeps, *_flags(settings, learner), "--format", "csv")
+                      for fractions, keeps in groups.items()]
+    return [report, *curve_commands]
 
 
 def view_c(settings: Settings, curves: dict[str, list[dict] | str], report: dict | str | None) -> View:
@@ -433,7 +479,7 @@ def view_c(settings: Settings, curves: dict[str, list[dict] | str], report: dict
                      f"{report['f_plateau_hi']:.4g}]; unpruned eps = {report['eps_unpruned']:.6g}")
     elif isinstance(report, str):
         v.messages.append(f"pool report: {report}")
-    v.commands, v.pending_commands = pool_commands(settings)
+    v.commands = pool_commands(settings, curves)
     return v
 
 

@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("bokeh")
 
+import theory.solve as solve_cli  # noqa: E402
 from explorer import core  # noqa: E402
 from theory import Params, solve_saddle  # noqa: E402
 
@@ -36,6 +37,15 @@ def _run(cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *words[1:]], cwd=ROOT, capture_output=True, text=True)
 
 
+def _solve_in_process(capsys, cmd: str) -> list[dict]:
+    """The records a displayed ``python -m theory.solve`` command prints, run in this process as JSON."""
+    words = shlex.split(cmd.replace("--format csv", "--format json"))
+    assert words[:3] == ["python", "-m", "theory.solve"] and words[-2:] == ["--format", "json"], words
+    capsys.readouterr()
+    assert solve_cli.main(words[3:]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 def test_view_a_curves_and_point(view):
     labels = [s.label for s in view.series]
     assert labels[:3] == ["keep hard", "keep easy", "unpruned (f = 1)"] and labels[-1] == "point"
@@ -44,7 +54,7 @@ def test_view_a_curves_and_point(view):
     point = solve_saddle(Params(4.0, 0.2, "hard", 10.0))
     assert view.series_by_label("point").y == [point.eps]
     assert f"{point.eps:.10g}" in view.readout
-    assert not view.messages and not view.pending_commands
+    assert not view.messages
 
 
 def test_view_a_numbers_equal_theory_solve(view):
@@ -93,13 +103,27 @@ def test_rule_curve_and_commands():
     assert core.spec("band", " 0.1 ") == "band:0.1" and core.spec("hard", "") == "hard"
 
 
-def test_convex_view_is_coarser_and_best_ridge_commands_are_pending():
+def test_convex_view_is_coarser_and_best_ridge_commands_print_the_page(capsys):
+    """With best ridge the page's commands pass the loss alone (``--learner logistic``): run, they print the drawn
+    curves' and the marked point's numbers and ridges (here 2 values of alpha_prune, to keep the test short)."""
     assert len(core.alpha_grid(True)) == core.N_ALPHA_CONVEX < len(core.alpha_grid(False))
-    s = replace(S, learner="logistic:0.01", best_ridge=True)
-    cmds, pending = core._view_a_commands(s, [1.0, 2.0], {0.2: ["hard", "easy"]}, "logistic:0.02")
-    assert pending == cmds and all("--learner logistic " in c for c in cmds)
+    s = replace(S, probe_angle_deg=0.0, learner="logistic:0.01", labels="flip:0.05", best_ridge=True)
+    alphas = [1.0, 4.0]
+    curves = {keep: core.curve_records(s, alphas, 0.2, keep) for keep in ("hard", "easy")}
+    point = core.point_record(s)
+    cmds = core._view_a_commands(s, alphas, {0.2: ["hard", "easy"]}, point["learner"])
+    assert cmds == ["python -m theory.solve --alpha-prune 4 -f 0.2 --keep hard --theta 0 --learner logistic "
+                    "--labels flip:0.05 --format json",
+                    "python -m theory.solve --alpha-prune 1 4 -f 0.2 --keep hard easy --theta 0 --learner "
+                    "logistic --labels flip:0.05 --format csv"]
+    (cli_point,) = _solve_in_process(capsys, cmds[0])
+    assert (cli_point["eps"], cli_point["learner"]) == (point["eps"], point["learner"])
+    cli = {(r["keep"], r["alpha_prune"]): (r["eps"], r["learner"]) for r in _solve_in_process(capsys, cmds[1])}
+    for keep, recs in curves.items():
+        assert [cli[(keep, a)] for a in alphas] == [(r["eps"], r["learner"]) for r in recs]
+    assert len({r["learner"] for recs in curves.values() for r in recs}) > 1  # a ridge for each point
     assert core.frontier_learner(s) == "logistic"
-    assert "--learner logistic --labels" not in core.frontier_command(s)
+    assert "--learner logistic --labels" in core.frontier_command(s)
 
 
 def test_frontier_and_pool_views_from_records():
@@ -117,7 +141,41 @@ def test_frontier_and_pool_views_from_records():
               "plateau_tol": 0.01, "eps_unpruned": 0.03}
     v = core.view_c(S, {"hard": curve, "easy": "a one-line reason"}, report)
     assert v.spans == [(0.2, 1.0, "plateau")] and v.messages == ["keep easy: a one-line reason"]
-    assert v.pending_commands == [v.commands[1]] and "--alpha-total 20" in v.commands[0]
+    assert v.commands[0] == "python -m theory.pool --alpha-total 20 --keep hard easy --theta 10 --format csv"
+    assert len(v.commands) == 2 and v.commands[1].startswith("python -m theory.solve --alpha-total 20 -f 0.001 ")
+    assert v.commands[1].endswith(" 1 --keep hard --theta 10 --format csv")  # the curve drawn, not the refused
+
+
+def _assert_pool_commands_print_the_page(capsys, v):
+    drawn = {(s.label, f): y for s in v.series if s.label.startswith("keep ") for f, y in zip(s.x, s.y)}
+    printed = {}
+    for cmd in v.commands[1:]:
+        printed.update({(f"keep {r['keep']}", r["keep_fraction"]): r["eps"] for r in _solve_in_process(capsys, cmd)})
+    assert printed == drawn and len(drawn) >= 2
+
+
+def test_pool_view_commands_print_the_drawn_curves(capsys):
+    """View (c): ``theory.solve --alpha-total A -f ...`` run prints every drawn eps(f), to the last digit; a rule
+    that leaves out some f (band:0.1 beyond f = 0.9) gets its own command."""
+    s = replace(S, rule="band:0.1", alpha_total=20.0)
+    curves = {keep: core.pool_curve(s, keep) for keep in core.pool_keeps(s)}
+    assert len(curves["band:0.1"]) < len(curves["hard"]) == core.POOL_FRACTIONS
+    v = core.view_c(s, curves, None)
+    assert [c.split(" --keep ")[1].split(" --")[0] for c in v.commands[1:]] == ["hard easy", "band:0.1"]
+    _assert_pool_commands_print_the_page(capsys, v)
+
+
+def test_pool_view_with_best_ridge_prints_the_page(capsys, monkeypatch):
+    monkeypatch.setattr(core, "POOL_FRACTIONS", 3)
+    monkeypatch.setattr(core, "POOL_F_MIN", 0.1)
+    s = replace(S, probe_angle_deg=0.0, learner="square:0.1", labels="flip:0.05", best_ridge=True, alpha_total=10.0)
+    curves = {keep: core.pool_curve(s, keep) for keep in core.pool_keeps(s)}
+    v = core.view_c(s, curves, None)
+    assert len(v.commands) == 2 and " --learner square --labels flip:0.05 " in v.commands[1]
+    _assert_pool_commands_print_the_page(capsys, v)
+    ridges = {r["learner"] for r in v.records}
+    cli = {r["learner"] for r in _solve_in_process(capsys, v.commands[1])}
+    assert cli == ridges and len(ridges) > 1
 
 
 def test_monte_carlo_view_and_inputs():
