@@ -216,7 +216,8 @@ class Explorer:
                     legend_label=f"keep {key}" if key != "rule" else "chosen rule")
         pc.scatter("x", "y", source=source("c:best"), size=11, color="black", legend_label="best (plateau shaded)")
         pc.legend.location = "bottom_left"
-        self.progress_c, self.readout_c, self.commands_c = Div(text=""), Div(text="", width=760), Div(width=760)
+        self.progress_c, self.readout_c = Div(text="", css_classes=["progress-c"]), Div(text="", width=760)
+        self.commands_c = Div(width=760, css_classes=["commands-c"])
         self.messages_c = Div(text="", width=760)
         # (d)
         pd = self._plot("d", "Monte Carlo at the marked point", "input dimension N", "test error eps", logy=False,

@@ -133,6 +133,14 @@ def _cli_eps(words: list[str]) -> float:
     return records[0]["eps"]
 
 
+def _commands(drv, host_class: str) -> list[list[str]]:
+    """The command lines a view prints (its ``.cmd`` blocks), as words."""
+    host = _shadow(drv, host_class)
+    texts = drv.execute_script("return Array.from((arguments[0].shadowRoot || arguments[0]).querySelectorAll('.cmd'))"
+                               ".map(e => e.textContent);", host)
+    return [shlex.split(t) for t in texts or []]
+
+
 def _curve(drv, name: str) -> list:
     return drv.execute_script(
         "const m = Bokeh.documents[0].get_model_by_name(arguments[0]); return m ? Array.from(m.data.y) : null;", name)
@@ -147,6 +155,18 @@ def test_explorer_in_chromium(server, driver, tmp_path):
     assert eps0 == _cli_eps(_point_command(driver))
     hard0 = _wait(lambda: _curve(driver, "a:keep hard"), 10, "the keep-hard curve")
     assert len(hard0) >= 50
+
+    # the pool view (c): its theory.solve --alpha-total command prints the drawn curves, to the last digit
+    _wait(lambda: "pool view done" in _text(driver, "progress-c"), 90, "the pool view")
+    pool_cmd = next(w for w in _commands(driver, "commands-c") if w[:4] == ["python", "-m", "theory.solve",
+                                                                              "--alpha-total"])
+    out = subprocess.run([sys.executable, *pool_cmd[1:-2], "--format", "json"], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    cli = {(r["keep"], r["keep_fraction"]): r["eps"] for r in json.loads(out.stdout)}
+    for keep in ("hard", "easy"):
+        xs = driver.execute_script("return Array.from(Bokeh.documents[0].get_model_by_name(arguments[0]).data.x);",
+                                   f"c:{keep}")
+        assert [cli[(keep, f)] for f in xs] == _curve(driver, f"c:{keep}") and len(xs) > 20
 
     # move the f slider by keyboard (10 steps of 0.01 in log10 f)
     handle = _shadow(driver, "f-slider", ".noUi-handle")
