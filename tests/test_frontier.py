@@ -152,3 +152,13 @@ def test_ridge_optimised_frontier_finds_the_ridgeless_limit():
     assert p.eps_frontier == pytest.approx(solve_saddle(Params(4.0, 0.01, "hard", 0.0, "logistic:0", "flip:0.2")).eps,
                                            rel=1e-12)
     assert abs(p.eps_frontier - 0.00259) < 3 * 0.00013
+
+
+def test_max_margin_frontier_on_noisy_labels_exists_where_the_pruned_data_are_separable():
+    """flip:0.05 at alpha_prune = 4: the unpruned max-margin student does not exist (f = 1's separability line is
+    3.81) but keep hard at small f is separable up to 4.256: the frontier answers, eps_random NaN."""
+    from theory.frontier import frontier_point
+
+    p = frontier_point(4.0, 0.0, 1e-2, ["hard", "easy"], "max-margin", "flip:0.05")
+    assert math.isnan(p.eps_random) and p.keep_opt == "hard" and p.at_floor
+    assert p.eps_frontier == pytest.approx(solve_saddle(Params(4.0, 1e-2, "hard", labels="flip:0.05")).eps, rel=1e-12)

@@ -16,6 +16,7 @@ from scipy import optimize
 
 from theory.frontier.search import (
     FAMILIES,
+    N_SCAN,
     Setting,
     converged_point,
     kept_scale_squared,
@@ -126,7 +127,12 @@ def frontier_point(
         return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels, data)
     setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels),
                       data)
-    eps_random = converged_point(alpha, 1.0, "hard", setting).eps
+    try:
+        eps_random = converged_point(alpha, 1.0, "hard", setting).eps
+    except ValueError:  # the unpruned max-margin student does not exist (noisy labels beyond f = 1's line): the
+        if f_floor == 1.0:  # pruned one may (keep hard at small f is separable further)
+            raise
+        eps_random = math.nan
     if f_floor == 1.0:
         return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor, 0,
                              setting.learner, setting.labels)
@@ -156,7 +162,11 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
         if key not in points:
             s = 0.0 if log_s is None else math.exp(log_s)
             setting = Setting(angle_deg, kind, str(Params(1.0, labels=labels).labels), data, ridge_scaled=s)
-            points[key] = _frontier_in(alpha, setting, floor, keeps)
+            try:
+                points[key] = _frontier_in(alpha, setting, floor, keeps)
+            except RuntimeError:  # nothing converged at this ridge: not a candidate (counted as unconverged)
+                points[key] = FrontierPoint(alpha, angle_deg, math.inf, floor, "hard", False, math.nan, floor,
+                                            N_SCAN * len(keeps), f"{kind}:{s:.6g}", setting.labels)
         return points[key]
 
     def best(floor: float) -> tuple[FrontierPoint, float | None]:
@@ -174,6 +184,9 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
         return min(candidates, key=lambda c: c[0].eps_frontier)
 
     pruned, log_s = best(f_floor)
+    if not math.isfinite(pruned.eps_frontier):
+        raise RuntimeError(f"no ridge of {kind} converged anywhere on the scan at alpha_prune={alpha}, "
+                           f"probe_angle_deg={angle_deg}, labels={labels}")
     unpruned = best(1.0)[0] if f_floor < 1.0 else pruned
     scaled = 0.0 if log_s is None else math.exp(log_s)
     at_cap = log_s is not None and min(abs(log_s - lo), abs(log_s - hi)) < 0.1
