@@ -111,3 +111,18 @@ def test_the_max_margin_student_on_noisy_labels_in_the_exponential_regime():
         ratios.append(res.eps / f)
     assert ratios[2] == pytest.approx(ratios[1], rel=1e-5) and ratios[1] == pytest.approx(ratios[0], rel=1e-2)
     assert not solve_point(Params(4.0, 1e-7, "hard", 0.0, labels="flip:0.05")).success
+
+
+def test_small_ridges_at_small_f_converge_in_the_kept_fields_units():
+    """hinge with lambda = s E_kept[z^2] at keep hard, theta = 0, flip:0.05, alpha_prune = 4: the plain unknowns fail
+    at f = 1e-4 (residual 13.8; found by the noisy-frontier study), the same problem in the kept field's units
+    converges; eps / f is then the same at f = 1e-3 and 1e-4 (measured 0.1625687, 0.1625687 at s = 0.148)."""
+    from theory.kept import KeptMeasure
+
+    ratios = []
+    for f in (1e-3, 1e-4):
+        lam = 0.148 * KeptMeasure(Params(1.0, f, "hard", labels="flip:0.05")).z_scale ** 2
+        res = solve_point(Params(4.0, f, "hard", 0.0, f"hinge:{lam:.6g}", "flip:0.05"))
+        assert res.success
+        ratios.append(res.eps / f)
+    assert ratios[1] == pytest.approx(ratios[0], rel=1e-5)

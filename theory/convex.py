@@ -304,7 +304,16 @@ def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
     Ridgeless (L = 0) and max-margin points are solved as their own limits (:func:`ridgeless_problem`): the
     constraint loss of :mod:`theory.losses.constraints` at ridge 1 where the constraint can be met, else the
     fixed point at L = 0."""
-    return _solve_problem(ridgeless_problem(params), x0, tol)
+    problem = ridgeless_problem(params)
+    res = _solve_problem(problem, x0, tol)
+    if not res.success and problem.cz_scale == 1.0:
+        # the same problem in the kept field's units (keep hard at small f with a ridge ~ gamma^2: c_z ~ 1/gamma)
+        scaled = ConvexProblem(params, loss=problem.loss, lam=problem.lam, scaled=True)
+        retry = _solve_problem(scaled, None, tol)
+        scaled.nfev += problem.nfev
+        if retry.success:
+            return replace(retry, nfev=scaled.nfev)
+    return res
 
 
 def ridgeless_problem(params) -> ConvexProblem:
