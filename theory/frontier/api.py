@@ -174,8 +174,9 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
         values = [at(float(x), floor).eps_frontier for x in grid]
         i = int(np.argmin(values))
         a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-        optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
-                                 options={"xatol": 0.05})
+        with np.errstate(invalid="ignore"):  # +inf where nothing converged: Brent's arithmetic on it is expected
+            optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
+                                     options={"xatol": 0.05})
         candidates = [(p, x) for (x, fl), p in points.items() if fl == floor and x is not None]
         try:
             candidates.append((at(None, floor), None))
@@ -223,7 +224,8 @@ def best_ridge_at(params: Params) -> tuple[float, PointResult]:
     i = int(np.argmin(values))
     if math.isfinite(values[i]):
         a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-        optimize.minimize_scalar(eps, bounds=(a, b), method="bounded", options={"xatol": 0.05})
+        with np.errstate(invalid="ignore"):  # +inf where a ridge did not converge
+            optimize.minimize_scalar(eps, bounds=(a, b), method="bounded", options={"xatol": 0.05})
     eps(None)
     best = min(cache, key=eps)
     if cache[best] is None:
