@@ -1,4 +1,4 @@
-r"""The convex learners (hinge, logistic, square, each with ridge) on pruned, possibly noisy data.
+r"""The convex learners (every loss of :mod:`theory.losses`, with ridge >= 0) on pruned, possibly noisy data.
 
 ``docs/theory.md`` section 8 derives the replica-symmetric (equivalently, Gordon/CGMT) fixed point for
 the student that minimises sum_kept loss(y, w . x / sqrt N) + (lambda / 2)|w|^2. With u = w / sqrt N
@@ -30,6 +30,12 @@ check |M - 1| is below 1e-9. Where that fails (small lambda near separability, w
 continues in lambda from a strongly regularised problem (lambda x 10^k, k = 4, 3, ..., 0, each solution the
 next start). Otherwise ``success`` is False and the residual says why; no number is returned as converged that
 was not.
+
+**Ridgeless and constraint problems** (:func:`ridgeless_problem`): at ridge 0 the residual r_c is alpha A V / |u|;
+the margin and interpolation constraints (:mod:`theory.losses.constraints`) are solved at ridge 1 from the soft
+loss at a small ridge (in units of the kept probe field's scale squared), with c_z in units of that scale
+(``ConvexProblem(scaled=True)``), and below f = 0.01 from the scaled solution a decade of f up. A point that fails
+in plain unknowns is retried in the scaled ones (:func:`solve_convex`).
 """
 
 from __future__ import annotations
