@@ -91,8 +91,111 @@ class ArgumentParser(argparse.ArgumentParser):
         self.add_argument("--format", choices=FORMATS, default="table",
                           help="output: aligned table, one JSON list of records, or CSV")
 
+    def add_quiet(self) -> None:
+        """``--quiet``: no progress bar and no note on stderr (they are drawn only when stderr is a terminal)."""
+        self.add_argument("--quiet", action="store_true",
+                          help="no progress bar and no numba note on stderr (both appear only when stderr is a "
+                          "terminal); results and errors are unchanged")
+
+    def parse_args(self, args=None, namespace=None):  # noqa: D102 - argparse API
+        parsed = super().parse_args(args, namespace)
+        if self.prog in NUMBA_KERNELS:  # the flags are valid: say, once, that the kernels are compiled now
+            numba_note(self.prog, getattr(parsed, "learner", "max-margin"), getattr(parsed, "quiet", False))
+        return parsed
+
     def error(self, message: str):  # noqa: D102 - argparse API
         fail(f"{self.prog}: error: {message}")
+
+
+# --- feedback on long work: progress bars and the numba note, on stderr and only when it is a terminal ---------------
+BAR_DELAY = 2.0  # seconds before a bar appears (work shorter than this draws nothing)
+REPO = Path(__file__).resolve().parent
+# the numba kernels a command compiles on its first run (cached under __pycache__ afterwards): by route
+NUMBA_KERNELS = {
+    "python -m theory.solve": {"any": ("theory/integrals.py",), "convex": ("theory/convex_moments.py",)},
+    "python -m theory.frontier": {"any": ("theory/integrals.py",), "convex": ("theory/convex_moments.py",)},
+    "python -m theory.pool": {"any": ("theory/integrals.py",), "convex": ("theory/convex_moments.py",)},
+    "python -m simulations.run": {"any": ("theory/integrals.py",), "max-margin": ("simulations/_numba.py",),
+                                  "convex": ("theory/convex_moments.py", "simulations/convex_student.py")},
+}
+NUMBA_NOTE = "compiling numba kernels (first run, ~10 s; cached for later runs)"
+
+
+def terminal() -> bool:
+    """Whether stderr is a terminal (progress bars and notes are drawn only then)."""
+    return sys.stderr.isatty()
+
+
+def numba_cached(source: str | Path) -> bool:
+    """Whether numba's on-disk cache holds kernels of ``source`` (a path relative to the repository) compiled from
+    its current text: an index file ``<module>.<function>-<line>.pyXY.nbi`` under its ``__pycache__`` (or under
+    ``NUMBA_CACHE_DIR``) no older than the source. Cheap: a directory listing, nothing is imported."""
+    path = REPO / source
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return True  # nothing to compile from here
+    dirs = [path.parent / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        dirs += [d for d in Path(os.environ["NUMBA_CACHE_DIR"]).glob(f"{path.parent.name}_*") if d.is_dir()]
+    for directory in dirs:
+        try:
+            if any(index.stat().st_mtime >= mtime for index in directory.glob(f"{path.stem}.*.nbi")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def numba_note(prog: str, learner: str = "max-margin", quiet: bool = False) -> bool:
+    """Print, once, ``{prog}: compiling numba kernels ...`` on stderr when the command is about to compile numba
+    kernels for the first time (:data:`NUMBA_KERNELS` of its route not in the cache: :func:`numba_cached`); never
+    with ``quiet`` or when stderr is not a terminal. Returns whether it printed."""
+    kernels = NUMBA_KERNELS.get(prog)
+    if kernels is None or quiet or not terminal():
+        return False
+    name = str(learner).partition(":")[0]
+    route = "max-margin" if name in ("max-margin", "hard-margin") else "convex"
+    sources = (*kernels["any"], *kernels.get(route, ()))
+    if all(numba_cached(s) for s in sources):
+        return False
+    print(f"{prog}: {NUMBA_NOTE}", file=sys.stderr, flush=True)
+    return True
+
+
+class StepBar:
+    """A tqdm bar on stderr over ``total`` items (:meth:`advance` after each) whose steps inside an item (a theory
+    point, a ridge, a seed) redraw it: :attr:`callback` is the ``progress(message)`` to hand to the library, which
+    names the last step and moves the elapsed time at most every 0.1 s. Drawn only when stderr is a terminal and not
+    ``quiet``, after :data:`BAR_DELAY` s; otherwise :attr:`callback` is None (the library then reports nothing)."""
+
+    def __init__(self, total: int, desc: str, quiet: bool = False, unit: str = "point"):
+        from tqdm import tqdm
+
+        self.shown = not quiet and terminal()
+        self.steps = 0
+        self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, delay=BAR_DELAY,
+                        miniters=0, dynamic_ncols=True, disable=not self.shown)
+        self.callback: Callable[[str], None] | None = self.step if self.shown else None
+
+    def step(self, message: str) -> None:
+        """One step inside the current item: name it and redraw (throttled by tqdm)."""
+        self.steps += 1
+        self.bar.set_postfix_str(f"{message} [{self.steps} steps]", refresh=False)
+        self.bar.update(0)
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` items done."""
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # the API's parameter names and the flags a user types for them: a ValueError of the library names the parameter

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pruning_cli import (
     ArgumentParser,
+    StepBar,
     case_labels,
     check_flags,
     expand_keeps,
@@ -69,6 +70,7 @@ def build_parser() -> ArgumentParser:
                    "XLA_FLAGS to single-threaded XLA if unset: the multi-threaded CPU runtime can hang)")
     p.add_argument("--workers", type=int, default=1, help="processes running seeds in parallel")
     p.add_format()
+    p.add_quiet()
     return p
 
 
@@ -103,9 +105,19 @@ def _main(argv: Sequence[str] | None) -> int:
         raise ValueError(f"--workers must be in [1, {4 * (os.cpu_count() or 1)}], got {args.workers}")
     with_theory = args.keep_fraction >= THEORY_KEEP_FRACTION_RANGE[0]
     records, warnings = [], []
-    for params in all_params:
-        results = [simulate(params, n, args.seeds, seed=args.seed, backend=args.backend, workers=args.workers,
-                            show_progress=True, probe=probe) for n in args.n]
+    # one bar over every seed of the run, moved by each finished seed (each chunk of 4 with --workers > 1)
+    bar = StepBar(len(all_params) * len(args.n) * args.seeds, "simulations", args.quiet, unit="seed")
+    with bar:
+        runs = []
+        for params in all_params:
+            results = []
+            for n in args.n:
+                bar.bar.set_postfix_str(f"keep {params.keep}, n={n}", refresh=False)
+                results.append(simulate(params, n, args.seeds, seed=args.seed, backend=args.backend,
+                                        workers=args.workers, probe=probe,
+                                        on_seed_done=bar.advance if bar.shown else None))
+            runs.append((params, results))
+    for params, results in runs:
         extra = {}
         if len(set(args.n)) > 1:
             eps_inf, eps_inf_err = extrapolate(results)

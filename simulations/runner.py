@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -187,6 +187,7 @@ def simulate(
     workers: int | None = 1,
     show_progress: bool = False,
     probe: str = "fixed",
+    on_seed_done: Callable[[int], None] | None = None,
 ) -> SimResult:
     """Average the student's test error over ``seeds`` independent data sets (the learner and the label
     channel of ``params``: the max-margin student by default, a convex one by :mod:`simulations.convex_student`).
@@ -199,6 +200,9 @@ def simulate(
         cores this process may use (:func:`simulations.threads.default_workers`; 1 inside a worker process, so
         that pools in pools do not multiply). Each fit runs one BLAS thread (:mod:`simulations.threads`).
     probe : ``fixed`` (the exact angle of params), ``alpha:A`` or ``self`` (:mod:`simulations.probes`).
+    on_seed_done : called with the number of seeds just finished: with one worker (numba backend) ``1`` after each
+        seed, so that a progress bar (``bar.update``) moves every fit; with several workers, or the JAX backend's
+        batch, once per finished chunk. The results do not depend on it (seed i draws from rng([seed, n, i])).
     """
     if not isinstance(params, Params):
         raise ValueError(f"params must be a theory.Params, got {type(params).__name__}")
@@ -218,11 +222,14 @@ def simulate(
     start = time.perf_counter()
     chunks = work_units(params, n, int(seeds), seed, backend, 4 if backend == "numba" else max(1, int(seeds)),
                         probe)
+    parallel = workers > 1 and len(chunks) > 1
+    if on_seed_done is not None and not parallel and backend == "numba":  # one seed a unit, so that the caller
+        chunks = work_units(params, n, int(seeds), seed, backend, 1, probe)  # sees every fit (same values)
     values: list[SeedValue] = []
     bar = None
     if show_progress:
         bar = progress(None, total=int(seeds), desc=f"n={n} seeds")
-    if workers > 1 and len(chunks) > 1:
+    if parallel:
         # forkserver, not fork: the calling process may have started JAX threads (fork would copy their locks)
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=min(int(workers), len(chunks)), mp_context=context) as pool:
@@ -230,12 +237,16 @@ def simulate(
                 values += out
                 if bar is not None:
                     bar.update(len(out))
+                if on_seed_done is not None:
+                    on_seed_done(len(out))
     else:
         for c in chunks:
             out = run_chunk(c)
             values += out
             if bar is not None:
                 bar.update(len(out))
+            if on_seed_done is not None:
+                on_seed_done(len(out))
     if bar is not None:
         bar.close()
     return summarize(params, n, values, time.perf_counter() - start, probe)

@@ -53,6 +53,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run work units on an existing dask cluster (dask scheduler / dask worker)")
     p.add_format()
+    p.add_quiet()
     return p
 
 
@@ -73,7 +74,7 @@ def _main(argv) -> int:
     client = connect(args.cluster, args.scheduler)
     try:
         records, _ = sweep(args.alpha_prune, args.keep_fraction, keeps, args.probe_angle, args.n, args.seeds,
-                           store, seed=args.seed, backend=args.backend, show_progress=True, probe=probe,
+                           store, seed=args.seed, backend=args.backend, show_progress=not args.quiet, probe=probe,
                            learner=args.learner, labels=args.labels, data=data,
                            client=client)
     finally:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pruning_cli import (
     ArgumentParser,
+    StepBar,
     case_labels,
     check_flags,
     expand_keeps,
     format_records,
-    progress,
     resolve_covariance,
     run_cli,
 )
@@ -43,6 +43,7 @@ def build_parser():
     p.add_learner(optimise_ridge=True)
     p.add_covariance()
     p.add_format()
+    p.add_quiet()
     return p
 
 
@@ -61,15 +62,17 @@ def _main(argv) -> int:
     plain = [k for k in keeps if k not in FAMILIES]
     groups = ([plain] if plain else []) + [[k] for k in keeps if k in FAMILIES]
     points = [(a, angle_deg, g) for angle_deg in angles_deg for a in args.alpha_prune for g in groups]
-    bar = progress(points, total=len(points), desc="frontier")
     records = []
-    for a, angle_deg, group in bar:
-        rec = frontier_point(a, angle_deg, args.min_keep_fraction, group, args.learner, args.labels, data).record()
-        if data != "isotropic":
-            rec["covariance"] = str(data)
-        if len(groups) > 1:
-            rec = {"rules": " ".join(group), **rec}
-        records.append(rec)
+    with StepBar(len(points), "frontier", args.quiet) as bar:  # moved by every theory point of every search
+        for a, angle_deg, group in points:
+            rec = frontier_point(a, angle_deg, args.min_keep_fraction, group, args.learner, args.labels, data,
+                                 progress=bar.callback).record()
+            bar.advance()
+            if data != "isotropic":
+                rec["covariance"] = str(data)
+            if len(groups) > 1:
+                rec = {"rules": " ".join(group), **rec}
+            records.append(rec)
     if len(groups) > 1:  # mark the best group at each (alpha_prune, theta)
         for rec in records:
             same = [r for r in records if (r["alpha_prune"], r["probe_angle_deg"]) == (rec["alpha_prune"],

@@ -8,7 +8,7 @@ search of :mod:`theory.frontier.search`; a convex learner named without its ridg
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,6 +29,19 @@ from theory.point import PointResult, route_for, route_name, solve_point
 from theory.records import Record
 
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
+Progress = Callable[[str], None]  # progress(message): called before each theory point of a search (a command's bar)
+
+
+def _budget(alpha: float, progress: Progress | None, what: str = ""):
+    """alpha_prune(f) = alpha for the search over f; with ``progress``, each point searched is reported first."""
+    if progress is None:
+        return lambda f: alpha
+
+    def alpha_of_f(f: float) -> float:
+        progress(f"alpha_prune={alpha:g}{what}: f={f:.3g}")
+        return alpha
+
+    return alpha_of_f
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,7 @@ def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], lear
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
     keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean", data="isotropic",
+    progress: Progress | None = None,
 ) -> FrontierPoint:
     """eps*(alpha_prune, theta) = min over the rules of ``keeps`` and f in [min_keep_fraction, 1] of eps.
 
@@ -116,6 +130,8 @@ def frontier_point(
     (``"logistic"``, ``"hinge"``, ``"square"``) has its ridge optimised too (:func:`_best_ridge`), and
     ``learner`` of the result is the optimal one, e.g. ``logistic:0.0123``. ``data``: the data model of
     :class:`theory.model.Params` (a Gaussian covariate case: every point on the structured route).
+    ``progress(message)``, if given, is called before every theory point the search solves (each point of the scans
+    over f, of Brent's refinements, of each ridge tried): a long search reports every few milliseconds to seconds.
     """
     alpha = validate_alpha(alpha_prune)
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
@@ -124,7 +140,7 @@ def frontier_point(
     check_routes(alpha, angle_deg, keeps, learner, labels, existence=False, data=data)
     if learner in CONVEX_KINDS:
         Params(1.0, labels=labels)  # validate the channel before the search
-        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels, data)
+        return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels, data, progress)
     setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels),
                       data)
     try:
@@ -136,7 +152,7 @@ def frontier_point(
     if f_floor == 1.0:
         return FrontierPoint(alpha, angle_deg, eps_random, 1.0, "hard", True, eps_random, f_floor, 0,
                              setting.learner, setting.labels)
-    best = minimize(lambda f: alpha, setting, f_floor, keeps)
+    best = minimize(_budget(alpha, progress), setting, f_floor, keeps)
     return FrontierPoint(alpha, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, eps_random, f_floor,
                          best.n_unconverged, setting.learner, setting.labels)
 
@@ -146,7 +162,7 @@ N_RIDGE_SCAN = 9
 
 
 def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[str], kind: str, labels: str,
-                data="isotropic") -> FrontierPoint:
+                data="isotropic", progress: Progress | None = None) -> FrontierPoint:
     """min over the ridge lambda in [0, inf) of the frontier point of kind:lambda. The ridge is searched in the kept
     data's own scale, s = lambda / E_kept[z^2] (:meth:`theory.frontier.search.Setting.ridge`: E_kept[z^2] ~ f^2 pi/6
     for keep hard, so a ridge that matters at f matters at every small f), as s = 0 (the ridgeless limit, solved as
@@ -163,7 +179,7 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
             s = 0.0 if log_s is None else math.exp(log_s)
             setting = Setting(angle_deg, kind, str(Params(1.0, labels=labels).labels), data, ridge_scaled=s)
             try:
-                points[key] = _frontier_in(alpha, setting, floor, keeps)
+                points[key] = _frontier_in(alpha, setting, floor, keeps, progress)
             except RuntimeError:  # nothing converged at this ridge: not a candidate (counted as unconverged)
                 points[key] = FrontierPoint(alpha, angle_deg, math.inf, floor, "hard", False, math.nan, floor,
                                             N_SCAN * len(keeps), f"{kind}:{s:.6g}", setting.labels)
@@ -233,13 +249,16 @@ def best_ridge_at(params: Params) -> tuple[float, PointResult]:
     return float(cache[best].params.learner.lam), cache[best]
 
 
-def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence[str]) -> FrontierPoint:
+def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence[str],
+                 progress: Progress | None = None) -> FrontierPoint:
     """The frontier point of a scaled-ridge ``setting``: the learner at f_opt with its raw ridge."""
+    what = f", {setting.learner} ridge s={setting.ridge_scaled:.3g}"
     if f_floor == 1.0:
+        _budget(alpha, progress, what)(1.0)
         res = converged_point(alpha, 1.0, "hard", setting)
         return FrontierPoint(alpha, setting.probe_angle_deg, res.eps, 1.0, "hard", True, res.eps, f_floor, 0,
                              str(res.params.learner), setting.labels)
-    best = minimize(lambda f: alpha, setting, f_floor, keeps)
+    best = minimize(_budget(alpha, progress, what), setting, f_floor, keeps)
     learner = f"{setting.learner}:{setting.ridge(best.f_opt, best.keep_opt):.6g}"
     return FrontierPoint(alpha, setting.probe_angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor,
                          math.nan, f_floor, best.n_unconverged, learner, setting.labels)
@@ -271,13 +290,14 @@ class KeepFractionFloor(Record):
 
 
 def f_min(probe_angle_deg: float, alpha_prunes: Sequence[float] = tuple(np.geomspace(4, 200, 12)),
-          min_keep_fraction: float = 1e-6) -> KeepFractionFloor:
+          min_keep_fraction: float = 1e-6, progress: Progress | None = None) -> KeepFractionFloor:
     """Floor f_min(theta) of the noisy-probe optimal keep fraction over alpha_prune (see
-    :class:`KeepFractionFloor`)."""
+    :class:`KeepFractionFloor`); ``progress`` as in :func:`frontier_point`, for every budget in turn."""
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     if angle_deg == 0.0:
         raise ValueError("f_min is defined for a noisy probe, probe_angle_deg > 0")
-    points = [frontier_point(a, angle_deg, min_keep_fraction, keeps=("hard",)) for a in alpha_prunes]
+    points = [frontier_point(a, angle_deg, min_keep_fraction, keeps=("hard",), progress=progress)
+              for a in alpha_prunes]
     f_opts = np.array([p.f_opt for p in points])
     i = int(np.argmin(f_opts))
     return KeepFractionFloor(angle_deg, float(f_opts[i]), float(alpha_prunes[i]), i < len(points) - 1,

@@ -19,7 +19,7 @@ Every function takes the pool first, in one order: ``(alpha_total, ..., probe_an
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,12 @@ from theory.records import Record
 
 DEFAULT_PLATEAU_TOL = 0.01
 N_PLATEAU_SCAN = 41
+Progress = Callable[[str], None]  # progress(message): called before each theory point (a command's progress bar)
+
+
+def _report(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,20 @@ def pool_error(alpha_total: float, keep_fraction: float, keep: str = "hard", pro
 
 def best_for_pool(alpha_total: float, probe_angle_deg: float = 0.0,
                   min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, keeps: Sequence[str] = KEEP_POLICIES,
-                  learner: str = "max-margin", labels: str = "clean", data="isotropic") -> PoolChoice:
-    """For a pool alpha_total: the rule of ``keeps`` and f in [min_keep_fraction, 1] with the lowest error."""
+                  learner: str = "max-margin", labels: str = "clean", data="isotropic",
+                  progress: Progress | None = None) -> PoolChoice:
+    """For a pool alpha_total: the rule of ``keeps`` and f in [min_keep_fraction, 1] with the lowest error;
+    ``progress(message)`` before every theory point of the search."""
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = validate_keep_fraction(min_keep_fraction)
     check_pool_floor(total, f_floor)
     setting = _setting(angle_deg, learner, labels, data)
-    best = minimize_over_f(lambda f: f * total, setting, f_floor, validate_keeps(keeps))
+    def alpha_of_f(f: float) -> float:
+        _report(progress, f"alpha_total={total:g}, best f: f={f:.3g}")
+        return f * total
+
+    best = minimize_over_f(alpha_of_f, setting, f_floor, validate_keeps(keeps))
     return PoolChoice(total, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, best.f_opt * total)
 
 
@@ -94,10 +106,12 @@ def check_pool_floor(alpha_total: float, min_keep_fraction: float) -> float:
 
 def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe_angle_deg: float = 0.0,
             min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, rel_tol: float = DEFAULT_PLATEAU_TOL,
-            learner: str = "max-margin", labels: str = "clean", data="isotropic") -> tuple[float, float]:
+            learner: str = "max-margin", labels: str = "clean", data="isotropic",
+            progress: Progress | None = None) -> tuple[float, float]:
     """(f_lo, f_hi): the range of f in [min_keep_fraction, 1] around the best point (f_best, eps_best, e.g. from
     :func:`best_for_pool`) where eps(f) <= (1 + rel_tol) eps_best for the rule ``keep``: a scan of
-    ``N_PLATEAU_SCAN`` points in log f with f_best among them, edges refined by brentq."""
+    ``N_PLATEAU_SCAN`` points in log f with f_best among them, edges refined by brentq; ``progress(message)``
+    before every theory point."""
     total = validate_alpha(alpha_total, "alpha_total")
     if not rel_tol >= 0.0:
         raise ValueError(f"rel_tol must be >= 0, got {rel_tol!r}")
@@ -106,6 +120,7 @@ def plateau(alpha_total: float, keep: str, f_best: float, eps_best: float, probe
 
     def excess(log_f: float) -> float:
         f = math.exp(log_f)
+        _report(progress, f"alpha_total={total:g}, plateau: f={f:.3g}")
         return converged_point(f * total, f, keep, setting).eps - target
 
     f_best = validate_keep_fraction(f_best, "f_best")
@@ -201,10 +216,12 @@ class PoolReport(Record):
     at_floor: bool
 
 
-def _hard_easy_crossing(total: float, setting: Setting, f_floor: float) -> tuple[float, str]:
+def _hard_easy_crossing(total: float, setting: Setting, f_floor: float, progress: Progress | None = None
+                        ) -> tuple[float, str]:
     """In one pool: the f where eps_hard = eps_easy (brentq in ln f on a 24-point scan), and who wins where."""
     def gap(log_f: float) -> float:
         f = math.exp(log_f)
+        _report(progress, f"alpha_total={total:g}, hard vs easy: f={f:.3g}")
         return converged_point(f * total, f, "hard", setting).eps - converged_point(f * total, f, "easy", setting).eps
 
     grid = np.linspace(math.log(f_floor), math.log(0.999), 24)  # f = 1 is the same set for both
@@ -218,18 +235,22 @@ def _hard_easy_crossing(total: float, setting: Setting, f_floor: float) -> tuple
 
 def pool_report(alpha_total: float, probe_angle_deg: float = 0.0, keeps: Sequence[str] = KEEP_POLICIES,
                 min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION, plateau_tol: float = DEFAULT_PLATEAU_TOL,
-                learner: str = "max-margin", labels: str = "clean", data="isotropic") -> PoolReport:
+                learner: str = "max-margin", labels: str = "clean", data="isotropic",
+                progress: Progress | None = None) -> PoolReport:
     """The best rule and f for the pool, the plateau of near-best f, the unpruned error and the hard/easy
-    crossing in f; ``data`` the data model of :class:`theory.model.Params` (a Gaussian covariate case)."""
+    crossing in f; ``data`` the data model of :class:`theory.model.Params` (a Gaussian covariate case).
+    ``progress(message)``, if given, is called before every theory point solved (the search, the plateau's scan and
+    edges, the crossing), so that a command's bar moves during the 1-15 s of one report."""
     total = validate_alpha(alpha_total, "alpha_total")
     angle_deg = validate_probe_angle_deg(probe_angle_deg)
     f_floor = check_pool_floor(total, min_keep_fraction)
     setting = _setting(angle_deg, learner, labels, data)
-    best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels, data)
+    best = best_for_pool(total, angle_deg, f_floor, keeps, setting.learner, setting.labels, data, progress)
     f_lo, f_hi = plateau(total, best.keep_opt, best.f_opt, best.eps, angle_deg, f_floor, plateau_tol,
-                         setting.learner, setting.labels, data)
+                         setting.learner, setting.labels, data, progress)
     unpruned = converged_point(total, 1.0, "hard", setting).eps
-    f_cross, winner = _hard_easy_crossing(total, setting, f_floor) if f_floor < 0.999 else (math.nan, "-")
+    f_cross, winner = (_hard_easy_crossing(total, setting, f_floor, progress) if f_floor < 0.999
+                       else (math.nan, "-"))
     return PoolReport(total, angle_deg, setting.learner, setting.labels, best.keep_opt, best.f_opt, best.eps,
                       best.alpha_prune, f_lo, f_hi, f_lo * total, plateau_tol, unpruned, f_cross, winner,
                       best.at_floor)

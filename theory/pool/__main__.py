@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pruning_cli import (
     ArgumentParser,
+    StepBar,
     case_labels,
     check_flags,
     expand_keeps,
     format_records,
-    progress,
     resolve_covariance,
     run_cli,
 )
@@ -52,6 +52,7 @@ def build_parser():
     p.add_learner()
     p.add_covariance()
     p.add_format()
+    p.add_quiet()
     return p
 
 
@@ -78,8 +79,12 @@ def _main(argv) -> int:
         raise ValueError(f"--plateau-tol must be >= 0, got {args.plateau_tol!r}")
     keeps = validate_keeps(expand_keeps(args.keep))
     points = [(a, t) for t in angles for a in args.alpha_total]
-    records = [pool_report(a, t, keeps, args.min_keep_fraction, args.plateau_tol, args.learner, args.labels,
-                           data).record() for a, t in progress(points, total=len(points), desc="pool")]
+    records = []
+    with StepBar(len(points), "pool", args.quiet) as bar:  # moved by every theory point of every report
+        for a, t in points:
+            records.append(pool_report(a, t, keeps, args.min_keep_fraction, args.plateau_tol, args.learner,
+                                       args.labels, data, progress=bar.callback).record())
+            bar.advance()
     records = [{c: rec[c] for c in COLUMNS} for rec in records]
     if data != "isotropic":
         records = [{**rec, "covariance": str(data)} for rec in records]
