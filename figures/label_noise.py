@@ -5,8 +5,9 @@ the clean teacher. Frontiers are lower envelopes over the drawn keep fractions F
 family ("hard/easy": keep hard or keep easy; "agree": agree-hard or agree-easy, which first drop the
 examples whose label the probe contradicts), like the paper's Fig. 1 frontier over its ten fractions.
 
-A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (hard/easy solid, agree dashed),
-   the unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference; Monte Carlo
+A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (colours; hard/easy solid, agree
+   dashed: at theta = 0 agree equals the eta = 0 hard/easy frontier, drawn as a wide pale band under it), the
+   unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference; Monte Carlo
    (N = 200, 10 seeds) of keep hard at f = 0.2, eta = 0.2 with the theory at those points.
 B  the same at theta = 10 degrees, eta = 0.2 (the clean max-margin frontier in grey as the reference).
 C  theta = 0, eta = 0.2: the hard/easy frontier of each learner at ridge RIDGE (hinge, logistic, square), and of
@@ -41,10 +42,17 @@ MC_FRACTION = 0.2
 
 
 def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
-    """(alpha_prune values, keep fractions, flip probabilities at theta = 0, at theta = 10)."""
+    """(alpha_prune values, keep fractions, flip probabilities at theta = 0, at theta = 10). The full grid has
+    three budgets an octave (19 from 2 to 128): the envelopes are drawn through every point, not a spline."""
     if quick:
-        return np.array([2.0, 16.0]), np.array([1.0, 0.2, 0.05]), (0.0, 0.2), (0.2,)
-    return np.geomspace(2.0, 128.0, 6), np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]), (0.0, 0.05, 0.2), (0.2,)
+        return np.array([2.0, 4.0, 8.0, 16.0]), np.array([1.0, 0.2, 0.05]), (0.0, 0.2), (0.2,)
+    return np.geomspace(2.0, 128.0, 19), np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]), (0.0, 0.05, 0.2), (0.2,)
+
+
+def _mm_alphas(quick: bool) -> np.ndarray:
+    """The budgets of the max-margin reference (~1 ms a point): dense, so that its exponential decay is a smooth
+    curve (drawn through six points it showed a kink at alpha_prune = 4.5)."""
+    return np.geomspace(2.0, 16.0 if quick else 128.0, 13 if quick else 97)
 
 
 def _labels(eta: float) -> str:
@@ -90,13 +98,15 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
     """Theory (cached) and Monte Carlo (cached) of the figure; ``progress(message)`` after each step (a row of
     points, a crossover, a simulated point)."""
     alphas, fractions, etas0, etas10 = _grids(quick)
+    mm_alphas = _mm_alphas(quick)
 
     def theory():
-        out = {"alphas": alphas, "fractions": fractions, "etas0": np.array(etas0), "etas10": np.array(etas10),
-               "ridge": np.array(RIDGE), "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
+        out = {"alphas": alphas, "mm_alphas": mm_alphas, "fractions": fractions, "etas0": np.array(etas0),
+               "etas10": np.array(etas10), "ridge": np.array(RIDGE),
+               "crossover_fractions": np.array(CROSSOVER_FRACTIONS)}
         for theta, etas in ((0.0, etas0), (10.0, etas10)):
-            out[f"mm_clean_{theta:g}"] = _frontier(alphas, fractions, ("hard", "easy"), theta, "max-margin", "clean",
-                                                   progress)
+            out[f"mm_clean_{theta:g}"] = _frontier(mm_alphas, fractions, ("hard", "easy"), theta, "max-margin",
+                                                   "clean", progress)
             for eta in etas:
                 for fam, rules in FAMILIES.items():
                     if fam == "agree" and eta == 0.0:
@@ -116,6 +126,10 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         return out
 
     data = cached(NAME, quick, theory, data_dir)
+    if not (np.array_equal(data["alphas"], alphas) and np.array_equal(data.get("mm_alphas"), mm_alphas)):
+        # a cache drawn on an earlier, coarser grid: recompute it
+        (data_dir / f"{NAME}{'_quick' if quick else ''}.npz").unlink(missing_ok=True)
+        data = cached(NAME, quick, theory, data_dir)
 
     def monte_carlo():
         """Simulation of one curve of panel A: keep hard, f = MC_FRACTION, the noisiest channel, theta = 0."""
@@ -123,7 +137,9 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         out = {"mc_alpha": np.array(MC_ALPHAS), "mc_eps_mean": [], "mc_eps_sem": [], "mc_eps_theory": []}
         for a in MC_ALPHAS:
             params = Params(a, MC_FRACTION, "hard", learner=LEARNER, labels=labels)
-            res = simulate(params, n=100 if quick else 200, seeds=3 if quick else 10, seed=11)
+            res = simulate(params, n=100 if quick else 200, seeds=3 if quick else 10, seed=11,
+                           on_seed_done=None if progress is None else
+                           lambda k, a=a: report(progress, f"simulation at alpha_prune = {a:g}: seed"))
             out["mc_eps_mean"].append(res.eps_mean)
             out["mc_eps_sem"].append(res.eps_sem)
             out["mc_eps_theory"].append(solve_saddle(params).eps)
@@ -135,41 +151,64 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
 
 
 def _error_axes(ax, title: str) -> None:
-    """Log-log axes of test error (%) against alpha_prune, plain tick labels, a small legend."""
+    """Log-log axes of test error (%) against alpha_prune, plain tick labels."""
     ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel="Test error against the clean teacher (%)", title=title)
     plain_log_ticks(ax)
     plain_log_ticks(ax, "x")
-    ax.legend(fontsize=7)
+
+
+# line styles for the rules, colours for the flip probability (one compact legend a panel)
+STYLES = {"hard/easy": "-", "agree": (0, (4, 3)), "unpruned": ":"}
+MM_STYLE = {"color": "0.6", "lw": 3.5, "alpha": 0.55, "solid_capstyle": "butt"}
+
+
+def _legend_handles(etas, mc_label: str) -> list:
+    """One legend for panels A and B: colours for eta, line styles for the rules."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=ETA_COLORS.get(float(e), "k"), lw=2.5, label=rf"$\eta$ = {e:g}"
+                      + (" (clean)" if e == 0 else "")) for e in etas]
+    agree = r"agree-hard/easy (at $\theta$ = 0: = the $\eta$ = 0 frontier)"
+    handles += [Line2D([], [], color="k", ls=STYLES["hard/easy"], label="keep hard/easy"),
+                Line2D([], [], color="k", ls=STYLES["agree"], label=agree),
+                Line2D([], [], color="k", ls=STYLES["unpruned"], label="no pruning"),
+                Line2D([], [], **MM_STYLE, label="max-margin, clean labels")]
+    handles += [Line2D([], [], color="k", marker="x", ls="", ms=6, label=mc_label),
+                Line2D([], [], color="k", marker="+", ls="", ms=9, label="theory at those points")]
+    return handles
 
 
 def plot(data: dict, out: Path) -> list[Path]:
     fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.4))
-    a = data["alphas"]
+    a, mm = data["alphas"], data.get("mm_alphas", data["alphas"])
     for ax, theta, etas, letter in ((axes[0, 0], 0.0, data["etas0"], "A"), (axes[0, 1], 10.0, data["etas10"], "B")):
-        ax.plot(a, 100 * data[f"mm_clean_{theta:g}"], "-", color="0.6", lw=3, alpha=0.6,
-                label="max-margin, clean labels (hard/easy)")
+        ax.plot(mm, 100 * data[f"mm_clean_{theta:g}"], **MM_STYLE)
+        agree_keys = [f"front_{theta:g}_{eta:g}_agree" for eta in etas if f"front_{theta:g}_{eta:g}_agree" in data]
         for eta in etas:
             color = ETA_COLORS.get(float(eta), "k")
-            ax.plot(a, 100 * data[f"front_{theta:g}_{eta:g}_hard/easy"], "o-", ms=4, color=color,
-                    label=rf"$\eta$ = {eta:g}: keep hard/easy")
+            front = 100 * data[f"front_{theta:g}_{eta:g}_hard/easy"]
+            if eta == 0.0 and theta == 0.0 and agree_keys:  # the agree curves lie on it: a wide band under them
+                ax.plot(a, front, "-", color=color, lw=6, alpha=0.3, solid_capstyle="butt")
+            ax.plot(a, front, ls=STYLES["hard/easy"], color=color, lw=1.5)
             key = f"front_{theta:g}_{eta:g}_agree"
-            if key in data:
-                ax.plot(a, 100 * data[key], "s--", ms=4, color=color, label=rf"$\eta$ = {eta:g}: agree-hard/easy")
-            ax.plot(a, 100 * data[f"unpruned_{eta:g}"], ":", color=color, label=rf"$\eta$ = {eta:g}: no pruning")
+            if key in data:  # the dashes of overlapping agree curves interleave (offset by one dash)
+                offset = 3.5 * agree_keys.index(key)
+                ax.plot(a, 100 * data[key], ls=(offset, (3.5, 3.5)), color=color, lw=1.5)
+            ax.plot(a, 100 * data[f"unpruned_{eta:g}"], ls=STYLES["unpruned"], color=color, lw=1.5)
         if theta == 0.0:
             ax.errorbar(data["mc_alpha"], 100 * data["mc_eps_mean"], 100 * data["mc_eps_sem"], fmt="kx", ms=6,
-                        capsize=3, label=f"{simulation_label(data['mc_n'])}: keep hard f = {MC_FRACTION:g}, "
-                        rf"$\eta$ = {float(np.max(etas)):g}")
-            ax.plot(data["mc_alpha"], 100 * data["mc_eps_theory"], "k+", ms=9, label="theory at those points")
-        _error_axes(ax, rf"{letter}  frontiers, {LEARNER}, $\theta$ = {theta:g}°")
+                        capsize=3, zorder=5)
+            ax.plot(data["mc_alpha"], 100 * data["mc_eps_theory"], "k+", ms=9, zorder=5)
+        _error_axes(ax, rf"{letter}  frontiers, {LEARNER} (fixed ridge), $\theta$ = {theta:g}°")
     ax = axes[1, 0]
     eta = float(np.max(data["etas0"]))
-    ax.plot(a, 100 * data["mm_clean_0"], "-", color="0.6", lw=3, alpha=0.6, label="max-margin, clean labels")
+    ax.plot(mm, 100 * data["mm_clean_0"], **MM_STYLE, label="max-margin, clean labels")
     for i, kind in enumerate(("hinge", "logistic", "square")):
-        ax.plot(a, 100 * data[f"learner_{kind}"], "o-", ms=4, color=f"C{i + 3}",
+        ax.plot(a, 100 * data[f"learner_{kind}"], "-", lw=1.5, color=f"C{i + 3}",
                 label=f"{kind}:{float(data['ridge']):g}")
     ax.plot(a, 100 * data[f"unpruned_{eta:g}"], "k:", label=f"{LEARNER}, no pruning")
-    _error_axes(ax, rf"C  learners, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")
+    _error_axes(ax, rf"C  learners at ridge {float(data['ridge']):g}, keep hard/easy, $\theta$ = 0, $\eta$ = {eta:g}")
+    ax.legend(fontsize=7)
     ax = axes[1, 1]
     for i, f in enumerate(data["crossover_fractions"]):
         ax.plot(data["etas0"], data["crossover"][:, i], "o-", label=f"f = {f:g}")
@@ -178,5 +217,10 @@ def plot(data: dict, out: Path) -> list[Path]:
            title=rf"D  the easy/hard crossover, {LEARNER}, $\theta$ = 0")
     plain_log_ticks(ax)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    etas = sorted({float(e) for e in (*data["etas0"], *data["etas10"])})
+    mc_label = (f"{simulation_label(data['mc_n'])}: keep hard f = {MC_FRACTION:g}, "
+                rf"$\eta$ = {float(np.max(data['etas0'])):g} (A)")
+    fig.legend(handles=_legend_handles(etas, mc_label), loc="upper center", ncol=5, fontsize=8, handlelength=2.8,
+               bbox_to_anchor=(0.5, 1.0), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.955))
     return save(fig, out, NAME)
