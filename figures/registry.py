@@ -24,15 +24,16 @@ from figures import (
     paper_information,
     paper_noisy_probe,
     selection_rules,
+    structured_data,
 )
 from figures.common import Progress
 
 FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, selection_rules, label_noise,
-           fig1_perfect_probe, fig2_noisy_probe)
+           fig1_perfect_probe, fig2_noisy_probe, structured_data)
 NAMES = tuple(m.NAME for m in FIGURES)
 # the order in which workers take them: the slowest first (seconds from an empty cache, one worker each)
 SLOWEST_FIRST = ("paper_noisy_probe", "selection_rules", "label_noise", "fig2_noisy_probe", "paper_information",
-                 "paper_fig1", "fig1_perfect_probe", "laws_collapse")
+                 "paper_fig1", "fig1_perfect_probe", "laws_collapse", "structured_data")
 
 
 def figure(name: str):
