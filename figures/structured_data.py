@@ -13,7 +13,7 @@ B  the fitted exponents (same range, N = 10^4) for several (a, b) against the pr
    SVM and ridge classification in the source/capacity parametrisation, b = 1 + 2 a r).
 C  the max-margin keep-hard (solid) and keep-easy (dashed) frontiers (min over f >= 1e-3 at fixed alpha_prune,
    theory.frontier.frontier_point) at theta = 0 and 10 degrees against the unpruned curve, fitted exponents over
-   FIT_RANGE; Monte Carlo (case power:1.5,2,2000 simulated at n = 4000, 10 seeds) at a few points with the theory
+   FIT_RANGE; Monte Carlo (case power:1.5,2,2000 simulated at n = 2000, 10 seeds) at a few points with the theory
    of that case (open symbols).
 D  the gain eps*/eps_unpruned and f_opt of the keep-hard frontiers.
 """
@@ -42,7 +42,7 @@ F_FLOOR = 1e-3
 LEARNERS = ("max-margin", "logistic", "square")
 SPECTRA = ((1.5, 1.5), (1.5, 2.0), (1.5, 2.5), (2.0, 2.0), (2.0, 3.0), (3.0, 2.0), (3.0, 4.0))  # b <= 1 + a
 EASY_MAX_ALPHA = {0.0: 10.0, 10.0: 1.0}  # keep easy at theta = 10 gives f_opt = 1 (no gain) and costs 3-40 s a point
-MC_CASE, MC_N, MC_SEEDS = (1.5, 2.0, 2000), 4000, 10
+MC_CASE, MC_N, MC_SEEDS = (1.5, 2.0, 2000), 2000, 10
 MC_POINTS = ((0.1, 1.0, 0.0), (1.0, 1.0, 0.0), (0.1, 0.2, 0.0), (1.0, 0.05, 0.0), (1.0, 0.2, 10.0))  # alpha, f, theta
 
 
@@ -201,8 +201,8 @@ def plot(data: dict, out: Path) -> list[Path]:
         if m.any():
             ax.errorbar(data["mc_alpha"][m], 100 * data["mc_eps_mean"][m], 100 * data["mc_eps_sem"][m], fmt=marker,
                         color=tcol[th], ms=5, capsize=2,
-                        label=f"MC keep hard theta = {th:g} (f = "
-                              f"{', '.join(f'{f:g}' for f in data['mc_f'][m])}; N = {int(data['mc_case_n'])} case)")
+                        label=f"MC theta = {th:g}, keep hard f = "
+                              f"{', '.join(f'{f:g}' for f in data['mc_f'][m])} (power:1.5,2,{int(data['mc_case_n'])})")
             ax.plot(data["mc_alpha"][m], 100 * data["mc_eps_theory"][m], marker, mfc="none", color="k", ms=8)
     _axes(ax, f"C  max-margin frontiers (f >= {float(data['f_floor']):g}); open: theory of the MC case")
     ax = axes[1, 1]
