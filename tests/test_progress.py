@@ -69,7 +69,7 @@ def test_frontier_point_and_f_min_report_every_point_and_return_the_same():
     assert len(messages) > 48 and messages[0].startswith("alpha_prune=4: f=")  # 2 rules x 24 scan points, Brent
     ridge = []  # a ridge search reports the ridge it tries
     frontier_point(2.0, 0.0, 0.5, ("hard",), "square", "clean", progress=ridge.append)
-    assert any("square ridge s=" in m for m in ridge) and len(ridge) > 10 * 24
+    assert any("square ridge s=" in m for m in ridge) and len(ridge) > 24  # at least one frontier scan over f
     budgets = []
     assert f_min(10.0, (4.0, 8.0), 1e-3, progress=budgets.append) == f_min(10.0, (4.0, 8.0), 1e-3)
     assert {m.split(":")[0] for m in budgets} == {"alpha_prune=4", "alpha_prune=8"}

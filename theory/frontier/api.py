@@ -165,57 +165,63 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
                 data="isotropic", progress: Progress | None = None) -> FrontierPoint:
     """min over the ridge lambda in [0, inf) of the frontier point of kind:lambda. The ridge is searched in the kept
     data's own scale, s = lambda / E_kept[z^2] (:meth:`theory.frontier.search.Setting.ridge`: E_kept[z^2] ~ f^2 pi/6
-    for keep hard, so a ridge that matters at f matters at every small f), as s = 0 (the ridgeless limit, solved as
-    its own problem: :func:`theory.convex.ridgeless_problem`) and a scan of ``N_RIDGE_SCAN`` values of ln s over
-    ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05 in ln s) around the best. The result's ``learner`` carries
-    the raw ridge at f_opt, ``ridge_scaled`` s, ``ridge_at_cap`` whether s sits on an end of the scanned range (the
-    answer may lie beyond it; s = 0 is an answer, not a cap). ``eps_random`` is the best ridge's at f = 1."""
+    for keep hard, so a ridge that matters at f matters at every small f, and the best s hardly moves with f), by
+    alternating two searches: the frontier over f and rules at s = 0 (the ridgeless limit, solved as its own
+    problem: :func:`theory.convex.ridgeless_problem`); the best s at its optimum (:func:`_ridge_search`); the frontier
+    at that s; again the best s at its optimum, until the optimum's rule and f stop moving (at most ``RIDGE_ROUNDS``).
+    The result's ``learner`` carries the raw ridge at f_opt, ``ridge_scaled`` s, ``ridge_at_cap`` whether s sits on
+    an end of the scanned range (the answer may lie beyond it; s = 0 is an answer, not a cap). ``eps_random`` is the
+    best ridge's at f = 1."""
     lo, hi = (math.log(x) for x in RIDGE_RANGE)
-    points: dict[tuple, FrontierPoint] = {}
+    labels = str(Params(1.0, labels=labels).labels)
+    points: dict = {}
 
-    def at(log_s: float | None, floor: float) -> FrontierPoint:
-        key = (log_s, floor)
-        if key not in points:
+    def at(log_s: float | None) -> FrontierPoint:
+        if log_s not in points:
             s = 0.0 if log_s is None else math.exp(log_s)
-            setting = Setting(angle_deg, kind, str(Params(1.0, labels=labels).labels), data, ridge_scaled=s)
+            setting = Setting(angle_deg, kind, labels, data, ridge_scaled=s)
             try:
-                points[key] = _frontier_in(alpha, setting, floor, keeps, progress)
+                points[log_s] = _frontier_in(alpha, setting, f_floor, keeps, progress)
             except RuntimeError:  # nothing converged at this ridge: not a candidate (counted as unconverged)
-                points[key] = FrontierPoint(alpha, angle_deg, math.inf, floor, "hard", False, math.nan, floor,
-                                            N_SCAN * len(keeps), f"{kind}:{s:.6g}", setting.labels)
-        return points[key]
+                points[log_s] = FrontierPoint(alpha, angle_deg, math.inf, f_floor, "hard", False, math.nan, f_floor,
+                                              N_SCAN * len(keeps), f"{kind}:{s:.6g}", labels)
+        return points[log_s]
 
-    def best(floor: float) -> tuple[FrontierPoint, float | None]:
-        grid = np.linspace(lo, hi, N_RIDGE_SCAN)
-        values = [at(float(x), floor).eps_frontier for x in grid]
-        i = int(np.argmin(values))
-        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-        with np.errstate(invalid="ignore"):  # +inf where nothing converged: Brent's arithmetic on it is expected
-            optimize.minimize_scalar(lambda x: at(float(x), floor).eps_frontier, bounds=(a, b), method="bounded",
-                                     options={"xatol": 0.05})
-        candidates = [(p, x) for (x, fl), p in points.items() if fl == floor and x is not None]
-        try:
-            candidates.append((at(None, floor), None))
-        except (RuntimeError, ValueError):  # the ridgeless limit did not converge anywhere on the scan
-            pass
-        return min(candidates, key=lambda c: c[0].eps_frontier)
-
-    pruned, log_s = best(f_floor)
-    if not math.isfinite(pruned.eps_frontier):
+    best, best_log_s = at(None), None
+    if not math.isfinite(best.eps_frontier):  # the ridgeless limit did not converge: start from a middle ridge
+        best_log_s = 0.5 * (lo + hi)
+        best = at(best_log_s)
+    for _ in range(RIDGE_ROUNDS):
+        if not math.isfinite(best.eps_frontier):
+            break
+        log_s, _ = _ridge_search(Params(alpha, best.f_opt, best.keep_opt, angle_deg, f"{kind}:1", labels, data))
+        if log_s == best_log_s:
+            break
+        candidate = at(log_s)
+        if candidate.eps_frontier >= best.eps_frontier:
+            break
+        moved = (candidate.f_opt, candidate.keep_opt) != (best.f_opt, best.keep_opt)
+        best, best_log_s = candidate, log_s
+        if not moved:
+            break
+    if not math.isfinite(best.eps_frontier):
         raise RuntimeError(f"no ridge of {kind} converged anywhere on the scan at alpha_prune={alpha}, "
                            f"probe_angle_deg={angle_deg}, labels={labels}")
-    unpruned = best(1.0)[0] if f_floor < 1.0 else pruned
-    scaled = 0.0 if log_s is None else math.exp(log_s)
-    at_cap = log_s is not None and min(abs(log_s - lo), abs(log_s - hi)) < 0.1
-    return replace(pruned, eps_random=unpruned.eps_frontier, ridge_scaled=scaled, ridge_at_cap=at_cap,
+    eps_random = best.eps_frontier if f_floor == 1.0 else _ridge_search(
+        Params(alpha, 1.0, "hard", angle_deg, f"{kind}:1", labels, data))[1].eps
+    scaled = 0.0 if best_log_s is None else math.exp(best_log_s)
+    at_cap = best_log_s is not None and min(abs(best_log_s - lo), abs(best_log_s - hi)) < 0.1
+    return replace(best, eps_random=eps_random, ridge_scaled=scaled, ridge_at_cap=at_cap,
                    n_unconverged=sum(p.n_unconverged for p in points.values()))
 
 
-def best_ridge_at(params: Params) -> tuple[float, PointResult]:
-    """(lambda*, the theory there): the ridge in [0, inf) that minimises eps at ``params`` (a convex learner; its
-    ridge is ignored), searched like :func:`_best_ridge` in s = lambda / E_kept[z^2]: s = 0 (the ridgeless limit)
-    and a scan of ``N_RIDGE_SCAN`` values of ln s over ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05).
-    ``ValueError`` if no ridge converges."""
+RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at its optimum
+
+
+def _ridge_search(params: Params) -> tuple[float | None, PointResult]:
+    """(ln s* or None for s = 0, the theory there): the scaled ridge s = lambda / E_kept[z^2] in [0, inf) minimising
+    eps at ``params`` (a convex learner; its ridge is ignored): s = 0 and a scan of ``N_RIDGE_SCAN`` values of ln s
+    over ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05). ``ValueError`` if no ridge converges."""
     kind = str(params.learner).partition(":")[0]
     gamma2 = kept_scale_squared(params.keep_fraction, str(params.keep), params.probe_angle_deg, str(params.labels))
     cache: dict = {}
@@ -246,7 +252,15 @@ def best_ridge_at(params: Params) -> tuple[float, PointResult]:
     best = min(cache, key=eps)
     if cache[best] is None:
         raise ValueError(f"no ridge of {kind} converged at {params}")
-    return float(cache[best].params.learner.lam), cache[best]
+    return best, cache[best]
+
+
+def best_ridge_at(params: Params) -> tuple[float, PointResult]:
+    """(lambda*, the theory there): the ridge in [0, inf) that minimises eps at ``params`` (a convex learner; its
+    ridge is ignored), searched in s = lambda / E_kept[z^2] (:func:`_ridge_search`). ``ValueError`` if no ridge
+    converges."""
+    _, res = _ridge_search(params)
+    return float(res.params.learner.lam), res
 
 
 def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence[str],
