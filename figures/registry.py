@@ -23,17 +23,18 @@ from figures import (
     paper_fig1,
     paper_information,
     paper_noisy_probe,
+    real_features,
     selection_rules,
     structured_data,
 )
 from figures.common import Progress
 
 FIGURES = (paper_fig1, paper_noisy_probe, paper_information, laws_collapse, selection_rules, label_noise,
-           fig1_perfect_probe, fig2_noisy_probe, structured_data)
+           fig1_perfect_probe, fig2_noisy_probe, structured_data, real_features)
 NAMES = tuple(m.NAME for m in FIGURES)
 # the order in which workers take them: the slowest first (seconds from an empty cache, one worker each)
 SLOWEST_FIRST = ("paper_noisy_probe", "selection_rules", "label_noise", "fig2_noisy_probe", "paper_information",
-                 "paper_fig1", "fig1_perfect_probe", "laws_collapse", "structured_data")
+                 "paper_fig1", "fig1_perfect_probe", "laws_collapse", "structured_data", "real_features")
 
 
 def figure(name: str):
