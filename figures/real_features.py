@@ -148,6 +148,7 @@ def run_split(X: np.ndarray, y: np.ndarray, seed: int, fractions, subsamples: in
                     pred = np.sign(E_test @ fit_student(E_pool[kept], y_pool[kept]))
                     real[i, j, m, s] = np.mean(pred != y_test)
                     teach[i, j, m, s] = np.mean(pred != t_test)
+        report(progress, f"split {seed}, alpha_tot {at:g}: {subsamples * len(RULES) * len(fractions)} fits")
         for c, ch in enumerate(CHANNELS):
             for j, rule in enumerate(RULES):
                 for m, f in enumerate(fractions):
@@ -155,7 +156,7 @@ def run_split(X: np.ndarray, y: np.ndarray, seed: int, fractions, subsamples: in
                                              data=case))
                     if res.success:
                         theo["eps"][c, i, j, m], theo["eps_noisy"][c, i, j, m] = res.eps, res.eps_noisy
-        report(progress, f"split {seed}, alpha_tot {at:g}")
+            report(progress, f"split {seed}, alpha_tot {at:g}: theory, {ch} channel")
     return {"real": real, "teacher": teach, "theory_eps": theo["eps"], "theory_noisy": theo["eps_noisy"],
             "theta": case.probe_angle_deg, "eta": prep["eta"], "beta": prep["beta"], "n": n,
             "eta_test": float(np.mean(t_test != y_test)),
@@ -163,7 +164,8 @@ def run_split(X: np.ndarray, y: np.ndarray, seed: int, fractions, subsamples: in
 
 
 def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress | None = None) -> dict:
-    """Measured errors and theory for every split seed (cached); ``progress(message)`` after each (split, alpha_tot)."""
+    """Measured errors and theory for every split seed (cached); ``progress(message)`` after the fits and after each
+    channel's theory of every (split, alpha_tot)."""
     grid = QUICK if quick else FULL
 
     def run():
