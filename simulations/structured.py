@@ -94,18 +94,28 @@ def _fill_conditional(rng, out, rs, e, fields, y):
     b = rs * e1 if k == 2 else np.zeros(n)
     for i in range(n_keep):
         row = out[i]
-        a0 = 0.0
-        a1 = 0.0
-        for j in range(n):
-            g = rng.standard_normal()
-            row[j] = g
-            a0 += g * e0[j]
-            a1 += g * e1[j]
-        p0 = fields[i, 0] - a0
-        p1 = fields[i, 1] - a1 if k == 2 else 0.0
-        for j in range(n):
-            row[j] *= rs[j]
-        _correct_row(row, y[i], a, b, p0, p1)
+        scale = y[i]
+        if k == 2:
+            a0 = 0.0
+            a1 = 0.0
+            for j in range(n):
+                g = rng.standard_normal()
+                row[j] = g
+                a0 += g * e0[j]
+                a1 += g * e1[j]
+            p0 = fields[i, 0] - a0
+            p1 = fields[i, 1] - a1
+            for j in range(n):  # one pass: scale (sqrt(lambda) g + p0 a + p1 b)
+                row[j] = scale * (row[j] * rs[j] + p0 * a[j] + p1 * b[j])
+        else:  # theta = 0: one special direction
+            a0 = 0.0
+            for j in range(n):
+                g = rng.standard_normal()
+                row[j] = g
+                a0 += g * e0[j]
+            p0 = fields[i, 0] - a0
+            for j in range(n):
+                row[j] = scale * (row[j] * rs[j] + p0 * a[j] + 0.0 * b[j])
 
 
 def sample_structured(params: Params, n: int, seed) -> StructuredData:
