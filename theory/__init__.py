@@ -6,7 +6,7 @@ package is ``docs/architecture.md``. Public API::
 
     from theory import Params, solve_point, generalization_error
     res = solve_point(Params(alpha_prune=2.0, keep_fraction=0.2, keep="hard", probe_angle_deg=0.0))
-    res.eps, res.R, res.kappa, res.success, res.residual       # solve_saddle is the same function
+    res.eps, res.R, res.kappa, res.success, res.residual       # solve_saddle (the former name) does the same
     solve_point(Params(2.0, 0.2, "hard", learner="logistic:0.01", labels="flip:0.1")).V
     generalization_error([1.0, 2.0, 4.0], 0.2, "hard", [[0.0], [10.0]])   # broadcasts, shape (2, 3)
 
