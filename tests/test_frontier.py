@@ -161,4 +161,7 @@ def test_max_margin_frontier_on_noisy_labels_exists_where_the_pruned_data_are_se
 
     p = frontier_point(4.0, 0.0, 1e-2, ["hard", "easy"], "max-margin", "flip:0.05")
     assert math.isnan(p.eps_random) and p.keep_opt == "hard" and p.at_floor
+    rec = p.record()  # the keep-hard scan points near f = 1 lie beyond their line: skipped, in their own column
+    assert rec["n_undefined"] > 0 and rec["n_unconverged"] == 0
+    assert "n_undefined" not in frontier_point(4.0, 0.0, 1e-2, ["hard"]).record()  # clean labels: as before
     assert p.eps_frontier == pytest.approx(solve_saddle(Params(4.0, 1e-2, "hard", labels="flip:0.05")).eps, rel=1e-12)

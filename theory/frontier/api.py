@@ -55,6 +55,9 @@ class FrontierPoint(Record):
         left out of the minimum (see ``_scan``); 0 in the regimes the tests cover.
     ridge_scaled, ridge_at_cap : for a ridge-optimised learner, the best ridge in the kept data's scale
         (:func:`_best_ridge`; 0 is the ridgeless limit) and whether it sits on an end of the scanned range.
+    n_undefined : scan points where the student does not exist (the max-margin student beyond the separability line
+        of noisy kept data; a rule outside its domain at that f): skipped, counted apart from n_unconverged; in the
+        record for noisy labels.
     """
 
     alpha_prune: float
@@ -70,6 +73,7 @@ class FrontierPoint(Record):
     labels: str = "clean"
     ridge_scaled: float | None = None
     ridge_at_cap: bool = False
+    n_undefined: int = 0
 
     RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
                      "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
@@ -82,6 +86,8 @@ class FrontierPoint(Record):
             out["ridge_opt"] = float(self.learner.partition(":")[2])
             out["ridge_scaled"] = self.ridge_scaled
             out["ridge_at_cap"] = self.ridge_at_cap
+        if self.labels != "clean":  # noisy labels: scan points where the student does not exist, in their column
+            out["n_undefined"] = self.n_undefined
         return out
 
 
@@ -154,7 +160,7 @@ def frontier_point(
                              setting.learner, setting.labels)
     best = minimize(_budget(alpha, progress), setting, f_floor, keeps)
     return FrontierPoint(alpha, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, eps_random, f_floor,
-                         best.n_unconverged, setting.learner, setting.labels)
+                         best.n_unconverged, setting.learner, setting.labels, n_undefined=best.n_undefined)
 
 
 RIDGE_RANGE = (1e-6, 1e2)  # the scaled ridges lambda / E_kept[z^2] the frontier scans (log), besides lambda = 0
@@ -212,7 +218,8 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
     scaled = 0.0 if best_log_s is None else math.exp(best_log_s)
     at_cap = best_log_s is not None and min(abs(best_log_s - lo), abs(best_log_s - hi)) < 0.1
     return replace(best, eps_random=eps_random, ridge_scaled=scaled, ridge_at_cap=at_cap,
-                   n_unconverged=sum(p.n_unconverged for p in points.values()))
+                   n_unconverged=sum(p.n_unconverged for p in points.values()),
+                   n_undefined=sum(p.n_undefined for p in points.values()))
 
 
 RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at its optimum
@@ -275,7 +282,7 @@ def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence
     best = minimize(_budget(alpha, progress, what), setting, f_floor, keeps)
     learner = f"{setting.learner}:{setting.ridge(best.f_opt, best.keep_opt):.6g}"
     return FrontierPoint(alpha, setting.probe_angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor,
-                         math.nan, f_floor, best.n_unconverged, learner, setting.labels)
+                         math.nan, f_floor, best.n_unconverged, learner, setting.labels, n_undefined=best.n_undefined)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,

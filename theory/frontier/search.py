@@ -67,7 +67,9 @@ class Optimum:
     """The minimum found by the search.
 
     eps : the lowest error; f_opt, keep_opt : where (the rule with its parameter); at_floor : f_opt is the lower
-    bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum).
+    bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum);
+    n_undefined : scan points where the point does not exist (the max-margin student beyond the separability line
+    of noisy kept data, a rule outside its domain at that f): skipped, not failures.
     """
 
     eps: float
@@ -75,6 +77,7 @@ class Optimum:
     keep_opt: str
     at_floor: bool
     n_unconverged: int
+    n_undefined: int = 0
 
 
 def as_setting(setting: Setting | float) -> Setting:
@@ -142,9 +145,11 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     log_f = np.linspace(lo, 0.0, N_SCAN)
     best = (math.inf, 1.0, "hard")
     n_unconverged = 0
+    n_undefined = 0
     for keep in keeps:
         eps, states = _scan(alpha_of_f, keep, setting, log_f)
         n_unconverged += int(np.sum(np.isinf(eps)))
+        n_undefined += int(np.sum(np.isnan(eps)))
         around = np.where(np.isfinite(eps), eps, np.inf)  # a neighbour outside the domain (NaN) bounds nothing
         for i in range(log_f.size):
             if not np.isfinite(eps[i]):
@@ -169,7 +174,7 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
         eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting))
     if not math.isfinite(eps_best):
         raise RuntimeError(f"no converged point on the scan over f at {setting}")
-    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged)
+    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined)
 
 
 FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [lo, hi] -> rule at f
@@ -201,7 +206,8 @@ def best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: S
     a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
     optimize.minimize_scalar(inner, bounds=(a, b), method="bounded", options={"xatol": 1e-3})
     best = min(results.values(), key=lambda r: r.eps)
-    return replace(best, n_unconverged=sum(r.n_unconverged for r in results.values()))
+    return replace(best, n_unconverged=sum(r.n_unconverged for r in results.values()),
+                   n_undefined=sum(r.n_undefined for r in results.values()))
 
 
 def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float, keeps: Sequence[str]
@@ -211,7 +217,8 @@ def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: fl
     candidates = [minimize_over_f(alpha_of_f, setting, f_floor, plain)] if plain else []
     candidates += [best_of_family(k, alpha_of_f, setting, f_floor) for k in keeps if k in FAMILIES]
     best = min(candidates, key=lambda c: c.eps)
-    return replace(best, n_unconverged=sum(c.n_unconverged for c in candidates))
+    return replace(best, n_unconverged=sum(c.n_unconverged for c in candidates),
+                   n_undefined=sum(c.n_undefined for c in candidates))
 
 
 def validate_keeps(keeps: Sequence[str]) -> list[str]:
