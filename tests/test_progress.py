@@ -107,13 +107,30 @@ def test_frontier_and_pool_bars_move_inside_a_point_and_quiet_turns_them_off(mod
     assert logged.err == "" and logged.out == shown.out
 
 
-def test_sweep_takes_quiet(fake_terminal, tmp_path, capsys):
+def test_sweep_draws_a_bar_in_seeds_moved_by_every_seed_and_quiet_turns_it_off(fake_terminal, tmp_path, capsys,
+                                                                               monkeypatch):
+    """The sweep's bar counts seeds and every fitted seed moves it (it used to move once per unit of 5 seeds)."""
+    import simulations.sweep as sw
     from simulations.sweep.__main__ import main
+    from theory.progress import progress
 
-    argv = ["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--n", "20", "--seeds", "2", "--store",
-            str(tmp_path), "--format", "json", "--quiet"]
-    assert main(argv) == 0
-    assert capsys.readouterr().err == ""
+    bars = []
+
+    def recorded(iterable=None, total=None, desc="", unit="it"):
+        bar = progress(iterable, total=total, desc=desc, unit=unit)
+        bars.append({"total": total, "unit": unit, "updates": []})
+        update = bar.update
+        bar.update = lambda n=1: (bars[-1]["updates"].append(n), update(n))
+        return bar
+
+    monkeypatch.setattr(sw, "progress", recorded)
+    argv = ["--alpha-prune", "1", "-f", "0.5", "--keep", "both", "--n", "20", "--seeds", "6", "--format", "json"]
+    assert main([*argv, "--store", str(tmp_path / "a")]) == 0
+    shown = capsys.readouterr()
+    assert bars == [{"total": 12, "unit": "seed", "updates": [1] * 12}]  # 2 rules x 6 seeds, in units of 5 and 1
+    assert main([*argv, "--store", str(tmp_path / "b"), "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert len(bars) == 1 and quiet.err == "" and _records(quiet.out) == _records(shown.out)
 
 
 # --- (c) the numba note ----------------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ def test_interrupted_sweep_keeps_finished_points(tmp_path, monkeypatch):
     calls = {"n": 0}
     real = sw.run_chunk
 
-    def flaky(*args, **kwargs):
+    def flaky(*args, **kwargs):  # one call per seed: interrupted in the third unit, at its first seed
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2 * GRID["seeds"] + 1:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
@@ -48,6 +48,49 @@ def test_interrupted_sweep_keeps_finished_points(tmp_path, monkeypatch):
     monkeypatch.setattr(sw, "run_chunk", real)
     _, computed = sweep(**GRID, store=ResultStore(tmp_path))
     assert computed == 2
+
+
+class FakeBar:
+    """What ``theory.progress.progress`` returns, recording its total and updates."""
+
+    def __init__(self, iterable=None, total=None, desc="", unit="it"):
+        self.total, self.desc, self.unit, self.updates, self.postfix, self.closed = total, desc, unit, [], [], False
+        BARS.append(self)
+
+    def update(self, n=1):
+        self.updates.append(n)
+
+    def set_postfix_str(self, s="", refresh=True):
+        self.postfix.append(s)
+
+    def close(self):
+        self.closed = True
+
+
+BARS: list[FakeBar] = []
+
+
+def test_progress_counts_seeds_and_moves_after_every_seed(tmp_path, monkeypatch):
+    """Issue 29 item 13: the sweep's bar and ``on_seed_done`` move after every fitted seed, not after every unit of 5
+    seeds, and the numbers are those of ``simulate`` (which groups the seeds otherwise)."""
+    import simulations.sweep as sw
+    from simulations.runner import simulate
+    from theory import Params
+
+    BARS.clear()
+    monkeypatch.setattr(sw, "progress", FakeBar)
+    grid = {**GRID, "seeds": 7}  # units of 5 and 2 seeds
+    seeds = []
+    records, computed = sweep(**grid, store=ResultStore(tmp_path), show_progress=True, on_seed_done=seeds.append)
+    (bar,) = BARS
+    assert computed == 8 and bar.unit == "seed" and bar.total == 4 * 7  # 4 points x 7 seeds
+    assert bar.updates == [1] * 28 and seeds == [1] * 28 and bar.closed
+    assert len(bar.postfix) == 8 and bar.postfix[0] == "alpha_prune=1 f=0.5 keep hard theta=0 n=30"
+    for r in records:
+        alone = simulate(Params(r["alpha_prune"], r["keep_fraction"], r["keep"], r["probe_angle_deg"]), n=30, seeds=7)
+        assert (r["eps_mean"], r["eps_sem"], r["margin_mean"]) == (alone.eps_mean, alone.eps_sem, alone.margin_mean)
+    assert sweep(**grid, store=ResultStore(tmp_path), show_progress=True) == (records, 0)
+    assert len(BARS) == 1  # nothing left to compute: no bar
 
 
 def test_store_refuses_non_finite(tmp_path):
@@ -76,7 +119,7 @@ def test_local_cluster_with_a_killed_worker_matches_serial_run(tmp_path):
 
     grid = dict(alphas=[1.0, 2.0], fractions=[0.5], keeps=["hard"], thetas=[0.0, 10.0], ns=[40], seeds=10)
     serial, _ = sweep(**grid, store=ResultStore(tmp_path / "serial"))
-    killed = {}
+    killed, seeds = {}, []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         def kill_one(key):
@@ -87,7 +130,8 @@ def test_local_cluster_with_a_killed_worker_matches_serial_run(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
         parallel, computed = sweep(**grid, store=ResultStore(tmp_path / "cluster"), client=client,
-                                   on_unit_done=kill_one)
+                                   on_unit_done=kill_one, on_seed_done=seeds.append)
     assert killed and computed == 8
+    assert seeds == [1] * 40  # every seed reported once, as it finished on a worker (4 points x 10 seeds)
     assert _values(parallel) == _values(serial)
     print(f"\nunits in flight on the killed worker (rerun elsewhere): {killed['in_flight']}")

@@ -7,9 +7,12 @@ import sys
 from collections.abc import Iterable
 
 
-def progress(iterable: Iterable | None, total: int | None = None, desc: str = ""):
-    """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after 2 s; off (tqdm's
-    ``disable=None``) when stderr is not a terminal, so that a log file or a pipe gets clean lines."""
+def progress(iterable: Iterable | None, total: int | None = None, desc: str = "", unit: str = "it"):
+    """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after 2 s, counting
+    ``unit`` (e.g. ``"seed"``) and redrawn by every update (at most every 0.1 s: ``miniters=0``, so that it does not
+    stand still when updates slow down after fast ones); off (tqdm's ``disable=None``) when stderr is not a terminal,
+    so that a log file or a pipe gets clean lines."""
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, delay=2.0, file=sys.stderr, leave=False, disable=None)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, delay=2.0, file=sys.stderr, leave=False, disable=None,
+                miniters=0, dynamic_ncols=True)

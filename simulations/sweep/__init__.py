@@ -6,7 +6,9 @@
 Each point (alpha_prune, f, keep, theta, N) is split into work units of 5 seeds; units are looked up in the
 store and computed only if missing, locally or on a dask.distributed cluster (``--cluster local`` or
 ``--scheduler tcp://HOST:PORT``); finished units are written atomically, so an interrupted sweep resumes
-where it stopped. The command line is :mod:`simulations.sweep.__main__` (the library never imports it).
+where it stopped. A unit's seeds are fitted one by one (one cluster task each), so that progress (a bar counted
+in seeds, ``on_seed_done``) moves with every fit; the values do not depend on it (seed i draws from
+rng([seed, N, i])). The command line is :mod:`simulations.sweep.__main__` (the library never imports it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from simulations.probes import parse_probe
 from simulations.runner import (
@@ -34,8 +36,9 @@ CHUNK = 5  # seeds per work unit
 
 def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[str], thetas: Sequence[float],
           ns: Sequence[int], seeds: int, store: ResultStore, *, seed: int = 0, backend: str = "numba",
-          show_progress: bool = False, client=None, on_unit_done=None, probe: str = "fixed",
-          learner: str = "max-margin", labels: str = "clean", data="isotropic") -> tuple[list[dict], int]:
+          show_progress: bool = False, client=None, on_unit_done: Callable[[str], None] | None = None,
+          probe: str = "fixed", learner: str = "max-margin", labels: str = "clean", data="isotropic",
+          on_seed_done: Callable[[int], None] | None = None) -> tuple[list[dict], int]:
     """Records of the whole grid (from the store or computed now) and the number of work units computed now.
 
     Work units are (point, chunk of ``CHUNK`` consecutive seeds); each finished unit is written to the
@@ -44,6 +47,12 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
     identical either way (same seeds, same summary code). ``learner`` and ``labels`` as in ``theory.Params``;
     they enter a point's store key only when not the default, so older stores still load. ``data``: the data model
     (a Gaussian covariate case, :mod:`theory.covariance`; in the key by its content hash).
+
+    Feedback: ``show_progress`` draws a bar on stderr (when it is a terminal, after 2 s) over the seeds still to
+    compute, naming the point being computed; ``on_seed_done(k)`` is called after every ``k`` seeds fitted and
+    ``on_unit_done(key)`` after every unit stored. With the numba backend the seeds of a unit are fitted one at a
+    time (on a cluster, one task each), so both move with every fit (``k`` = 1); the JAX backend fits a unit as one
+    batch (``k`` = its seeds). The results are the same either way (seed i draws from rng([seed, N, i])).
     """
     grid = list(itertools.product(alphas, fractions, keeps, thetas, ns))
     points = [(Params(a, f, k, t, learner, labels, data), n) for a, f, k, t, n in grid]  # validate everything first
@@ -65,30 +74,54 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
             units[(params, n)].append(key)
             if store.get(key, CHUNK_FIELDS) is None:
                 missing.append((key, unit))
-    bar = progress(None, total=len(missing), desc="sweep units") if show_progress and missing else None
+    bar = None
+    if show_progress and missing:
+        bar = progress(None, total=sum(len(unit[3]) for _, unit in missing), desc="sweep", unit="seed")
+
+    def seeds_done(count: int) -> None:
+        if bar is not None:
+            bar.update(count)
+        if on_seed_done is not None:
+            on_seed_done(count)
 
     def finish(key, values, seconds):
         columns = {name: [v[i] for v in values] for i, name in enumerate(SeedValue._fields)}
         store.put(key, {**columns, "seconds": seconds})
-        if bar is not None:
-            bar.update(1)
         if on_unit_done is not None:
             on_unit_done(key)
 
-    if client is None:
-        for key, unit in missing:
-            t0 = time.perf_counter()
-            values = run_chunk(unit)
-            finish(key, values, time.perf_counter() - t0)
-    else:
-        from distributed import as_completed
+    try:
+        if client is None:
+            for key, unit in missing:
+                if bar is not None:
+                    bar.set_postfix_str(_describe(unit), refresh=False)
+                values, seconds = [], 0.0
+                for part in _seed_parts(unit):
+                    out, elapsed = _timed_chunk(part)
+                    values += out
+                    seconds += elapsed
+                    seeds_done(len(out))
+                finish(key, values, seconds)
+        else:
+            from distributed import as_completed
 
-        futures = {client.submit(_timed_chunk, unit, pure=False): key for key, unit in missing}
-        for future in as_completed(futures):
-            values, seconds = future.result()
-            finish(futures[future], values, seconds)
-    if bar is not None:
-        bar.close()
+            futures, pieces = {}, {}
+            for key, unit in missing:
+                parts = _seed_parts(unit)
+                pieces[key] = [None] * len(parts)
+                for j, part in enumerate(parts):
+                    futures[client.submit(_timed_chunk, part, pure=False)] = (key, j)
+            for future in as_completed(futures):
+                out, elapsed = future.result()
+                key, j = futures[future]
+                pieces[key][j] = (out, elapsed)
+                seeds_done(len(out))
+                if all(piece is not None for piece in pieces[key]):  # the unit's last seed: store the unit
+                    done = pieces.pop(key)
+                    finish(key, [v for out, _ in done for v in out], sum(elapsed for _, elapsed in done))
+    finally:
+        if bar is not None:
+            bar.close()
     records = []
     for (params, n), keys in units.items():
         chunks = [store.get(k, CHUNK_FIELDS) for k in keys]
@@ -98,6 +131,23 @@ def sweep(alphas: Sequence[float], fractions: Sequence[float], keeps: Sequence[s
         res = summarize(params, n, values, sum(c["seconds"] for c in chunks), probe)
         records.append({**res.record(), "eps_theory": theory_at_realised_probe(res)})
     return records, len(missing)
+
+
+def _seed_parts(unit: tuple) -> list[tuple]:
+    """The pieces a work unit ``(params, n, seed, indices, backend, probe)`` is computed in: one seed each with the
+    numba backend (each seed is fitted on its own anyway, so the values are those of the whole unit), the unit
+    whole with the JAX backend (its seeds are one batch of the interior point)."""
+    params, n, seed, indices, backend, probe = unit
+    if backend != "numba":
+        return [unit]
+    return [(params, n, seed, [i], backend, probe) for i in indices]
+
+
+def _describe(unit: tuple) -> str:
+    """The point of a work unit, for the progress bar."""
+    params, n = unit[0], unit[1]
+    return (f"alpha_prune={params.alpha_prune:g} f={params.keep_fraction:g} keep {params.keep} "
+            f"theta={params.probe_angle_deg:g} n={n}")
 
 
 def _timed_chunk(unit):
