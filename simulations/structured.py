@@ -9,9 +9,11 @@ fields are e_1 . g and cos(theta) e_1 . g + sin(theta) e_2 . g, so
 
     g = g_0 - E E' g_0 + E (z, w)',    g_0 ~ N(0, I_N),    E = [e_1, e_2]
 
-has exactly the law of g given (z, w), and x = sqrt(lambda) g (one fused numba pass per example: the normals, two
-dot products, the correction and the scaling; O(n_keep N)). The rows stored are the label-signed inputs y x, in
-the case's eigenbasis.
+has exactly the law of g given (z, w), and x = sqrt(lambda) g. The normals g_0 are drawn by the isotropic
+sampler's own generator call (:func:`simulations.data._fill_standard_normal`, a block of rows at a time, the rows in
+order: the same random stream as drawing them row by row), then each row, still in cache, gets its one or two
+projections E' g_0 (vectorised sums) and one fused pass of the rank-one or rank-two correction and the scaling;
+O(n_keep N), no temporaries. The rows stored are the label-signed inputs y x, in the case's eigenbasis.
 
 **Dimension.** A case has its own N. The Monte Carlo at dimension n uses the case tiled m = n / N times
 (:func:`tiled_geometry`: every eigenvalue, and the teacher's and the probe's coordinates, repeated m times; the
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from simulations.data import MAX_KEPT_BYTES, PrunedData, pool_sizes
+from simulations.data import MAX_KEPT_BYTES, PrunedData, _fill_standard_normal, pool_sizes
 from simulations.measure import generalization_error
 from theory.covariance import Case, Geometry
 from theory.labels import LabelChannel
@@ -74,48 +76,58 @@ def tiled_geometry(case: Case, probe_angle_deg: float, n: int) -> Geometry:
                     teacher=np.tile(geo.teacher, m) / math.sqrt(m), theta=geo.theta)
 
 
-@njit(cache=True)
-def _correct_row(row, scale, a, b, p0, p1):
-    """row <- scale (sqrt(lambda) row + p0 a + p1 b), a = sqrt(lambda) e_1, b = sqrt(lambda) e_2 (vectorised)."""
+BLOCK_BYTES = 2**18  # rows drawn per block in the conditional fill: ~256 KiB, so that the block is still in cache
+
+
+@njit(fastmath={"reassoc"}, cache=True)
+def _project(row, e0, e1):
+    """(e0 . row, e1 . row), the two sums vectorised (``reassoc``: the summation order is the SIMD width's)."""
+    p0 = 0.0
+    p1 = 0.0
     for j in range(row.size):
-        row[j] = scale * (row[j] + p0 * a[j] + p1 * b[j])
+        p0 += row[j] * e0[j]
+        p1 += row[j] * e1[j]
+    return p0, p1
+
+
+@njit(fastmath={"reassoc"}, cache=True)
+def _project1(row, e0):
+    """e0 . row, vectorised as :func:`_project`."""
+    p0 = 0.0
+    for j in range(row.size):
+        p0 += row[j] * e0[j]
+    return p0
 
 
 @njit(cache=True)
-def _fill_conditional(rng, out, rs, e, fields, y):
-    """out[i] = y_i sqrt(lambda) (g - E E' g + E fields_i) with g ~ N(0, I) drawn from ``rng`` (numpy's ziggurat
-    through numba, as :func:`simulations.data._fill_standard_normal`): the projections accumulate while the normals
-    are drawn, then one pass corrects and scales the row."""
-    n_keep, n = out.shape
+def _fill_conditional(rng, out, rs, e, fields, y, rows):
+    """out[i] = y_i sqrt(lambda) (g_i - E E' g_i + E fields_i), g_i ~ N(0, I_N) i.i.d.: the law of the whitened
+    input g given E' g = fields_i (module docstring), label-signed and scaled. The normals come from the isotropic
+    sampler's generator call (:func:`simulations.data._fill_standard_normal`: numpy's ziggurat through numba, the
+    rows in order, ``rows`` rows at a time), then each row, still in cache, gets its projections E' g_i and one
+    fused correction pass (the rank-one or rank-two update and the scaling); no temporaries."""
+    n_keep = out.shape[0]
     k = e.shape[1]
     e0 = np.ascontiguousarray(e[:, 0])
     e1 = np.ascontiguousarray(e[:, k - 1])
     a = rs * e0
-    b = rs * e1 if k == 2 else np.zeros(n)
-    for i in range(n_keep):
-        row = out[i]
-        scale = y[i]
-        if k == 2:
-            a0 = 0.0
-            a1 = 0.0
-            for j in range(n):
-                g = rng.standard_normal()
-                row[j] = g
-                a0 += g * e0[j]
-                a1 += g * e1[j]
-            p0 = fields[i, 0] - a0
-            p1 = fields[i, 1] - a1
-            for j in range(n):  # one pass: scale (sqrt(lambda) g + p0 a + p1 b)
-                row[j] = scale * (row[j] * rs[j] + p0 * a[j] + p1 * b[j])
-        else:  # theta = 0: one special direction
-            a0 = 0.0
-            for j in range(n):
-                g = rng.standard_normal()
-                row[j] = g
-                a0 += g * e0[j]
-            p0 = fields[i, 0] - a0
-            for j in range(n):
-                row[j] = scale * (row[j] * rs[j] + p0 * a[j] + 0.0 * b[j])
+    b = rs * e1
+    for i0 in range(0, n_keep, rows):
+        i1 = min(i0 + rows, n_keep)
+        _fill_standard_normal(rng, out[i0:i1])
+        for i in range(i0, i1):
+            row = out[i]
+            scale = y[i]
+            if k == 2:
+                g0, g1 = _project(row, e0, e1)
+                p0 = fields[i, 0] - g0
+                p1 = fields[i, 1] - g1
+                for j in range(row.size):
+                    row[j] = scale * (row[j] * rs[j] + p0 * a[j] + p1 * b[j])
+            else:  # theta = 0: one special direction
+                p0 = fields[i, 0] - _project1(row, e0)
+                for j in range(row.size):
+                    row[j] = scale * (row[j] * rs[j] + p0 * a[j])
 
 
 def sample_structured(params: Params, n: int, seed) -> StructuredData:
@@ -141,7 +153,8 @@ def sample_structured(params: Params, n: int, seed) -> StructuredData:
         y = channel.sample(rng, math.cos(theta) * z + math.sin(theta) * w)
     fields = np.column_stack([z, w])[:, :geo.n_c]
     Z = np.empty((z.size, n))
-    _fill_conditional(rng, Z, geo.rs, geo.e, np.ascontiguousarray(fields), np.ascontiguousarray(y, dtype=float))
+    _fill_conditional(rng, Z, geo.rs, geo.e, np.ascontiguousarray(fields), np.ascontiguousarray(y, dtype=float),
+                      max(1, BLOCK_BYTES // (8 * n)))
     data = PrunedData(Z=Z, y=np.asarray(y, dtype=float), teacher=geo.teacher, probe=geo.probe, n_pool=n_pool)
     return StructuredData(data, geo)
 
