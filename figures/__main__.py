@@ -9,6 +9,8 @@ point), so ``--jobs`` runs them in that many worker processes, the slowest first
 On a terminal, progress goes to stderr: a bar of the figures done and, for each figure being computed, a bar of
 its steps (points, curves, Monte Carlo work units) with the last one named; each finished figure is one line
 (its files and seconds). When stderr is not a terminal, only those lines; with ``--quiet``, nothing but errors.
+When the numba kernels are not yet in numba's disk cache (the first run after installing, or after a kernel's
+source changed), one line says first that they are being compiled (about 10 s); later runs do not say it.
 The records (one per figure) go to stdout. The per-figure API (``compute`` / ``plot``) is in
 :mod:`figures.registry`.
 """
@@ -23,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from queue import Empty
 
+import pruning_cli
 from figures.common import DATA_DIR
 from figures.registry import FIGURES, NAMES, SLOWEST_FIRST, figure, init_worker, make_figure, make_figure_in_worker
 from pruning_cli import ArgumentParser, format_records, run_cli, writable_directory
@@ -30,8 +33,15 @@ from pruning_cli import ArgumentParser, format_records, run_cli, writable_direct
 __all__ = ["FIGURES", "main"]
 
 PROG = "python -m figures"
-NUMBA_NOTE = (f"{PROG}: the first run after installing compiles the numba kernels (about 10 s; they are cached "
-              "for later runs)")
+NUMBA_NOTE = f"{PROG}: {pruning_cli.NUMBA_NOTE}"  # said once, only when the kernels are not cached
+
+
+def _kernels_cached() -> bool:
+    """Whether numba's disk cache holds the kernels the figures compile: every kernel module of the command lines
+    (:data:`pruning_cli.NUMBA_KERNELS`: the theory's quadratures, the Monte Carlo's solvers), each checked by
+    :func:`pruning_cli.numba_cached` (a directory listing; nothing is compiled or imported)."""
+    sources = {s for kernels in pruning_cli.NUMBA_KERNELS.values() for group in kernels.values() for s in group}
+    return all(pruning_cli.numba_cached(source) for source in sorted(sources))
 
 
 def _terminal() -> bool:
@@ -193,7 +203,7 @@ def _main(argv) -> int:
         return 0
     out = writable_directory(args.out, "figures")
     data_dir = writable_directory(args.data, "figure cache")
-    if not args.quiet:
+    if not args.quiet and not _kernels_cached():  # the first run: say why it is silent for ~10 s
         print(NUMBA_NOTE, file=sys.stderr, flush=True)
     progress = _Progress(len(names), bars=_terminal(), quiet=args.quiet)
     order = [n for n in SLOWEST_FIRST if n in names] + [n for n in names if n not in SLOWEST_FIRST]

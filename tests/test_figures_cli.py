@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import figures.__main__ as figures_main
+import pruning_cli
 from figures.common import cached
 from figures.registry import FIGURES
 from theory import provenance
@@ -108,7 +109,14 @@ def test_empty_path_is_refused_in_one_line(flag, tmp_path, monkeypatch, capsys):
 
 
 # --- item 13: progress ------------------------------------------------------------------------------------
-def test_progress_on_a_terminal_shows_every_step_and_the_numba_note(fake_figures, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def not_compiled(monkeypatch):
+    """numba's disk cache holds none of the kernels (the first run after installing)."""
+    monkeypatch.setattr(pruning_cli, "numba_cached", lambda source: False)
+
+
+def test_progress_on_a_terminal_shows_every_step_and_the_numba_note(fake_figures, not_compiled, tmp_path, monkeypatch,
+                                                                    capsys):
     monkeypatch.setattr(figures_main, "_terminal", lambda: True)
     seen = []
     step = figures_main._Progress.step
@@ -125,7 +133,7 @@ def test_progress_on_a_terminal_shows_every_step_and_the_numba_note(fake_figures
     assert "figures: 100%" in err and "step" in err  # the bars were drawn (tqdm)
 
 
-def test_quiet_and_not_a_terminal(fake_figures, tmp_path, monkeypatch, capsys):
+def test_quiet_and_not_a_terminal(fake_figures, not_compiled, tmp_path, monkeypatch, capsys):
     argv = ["laws_collapse", "--out", str(tmp_path), "--data", str(tmp_path)]
     monkeypatch.setattr(figures_main, "_terminal", lambda: True)
     assert figures_main.main([*argv, "--quiet"]) == 0
@@ -135,6 +143,31 @@ def test_quiet_and_not_a_terminal(fake_figures, tmp_path, monkeypatch, capsys):
     assert figures_main.main(argv) == 0
     err = capsys.readouterr().err.splitlines()
     assert err[0] == figures_main.NUMBA_NOTE and len(err) == 2 and err[1].startswith("laws_collapse: ")
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_numba_note_is_said_only_when_the_kernels_are_not_cached(terminal, fake_figures, tmp_path, monkeypatch,
+                                                                     capsys):
+    """Item 13: "say once when numba compiles for the first time" (it used to be said on every run). The cache is
+    read by the command lines' own check (pruning_cli.numba_cached) for every kernel module they compile."""
+    monkeypatch.setattr(figures_main, "_terminal", lambda: terminal)
+    checked = []
+    monkeypatch.setattr(pruning_cli, "numba_cached", lambda source: checked.append(source) or True)
+    argv = ["laws_collapse", "--jobs", "1", "--out", str(tmp_path), "--data", str(tmp_path)]
+    assert figures_main.main(argv) == 0
+    note = pruning_cli.NUMBA_NOTE  # (tmp_path names this test, "numba" and all)
+    err = capsys.readouterr().err
+    assert note not in err and "laws_collapse: " in err  # cached: the finished line only
+    assert {"theory/integrals.py", "theory/convex_moments.py", "simulations/_numba.py"} <= set(checked)
+    monkeypatch.setattr(pruning_cli, "numba_cached", lambda source: source != "simulations/_numba.py")
+    assert figures_main.main(argv) == 0  # one kernel module not cached: said once, first
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == figures_main.NUMBA_NOTE and err.count(note) == 1
+    assert figures_main.NUMBA_NOTE == f"python -m figures: {note}"  # the other commands' words
+    assert figures_main.main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert figures_main.main(["--list"]) == 0  # nothing is computed: nothing to say
+    assert note not in capsys.readouterr().err
 
 
 def test_sweeps_report_their_work_units_instead_of_their_own_bar():
