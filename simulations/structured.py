@@ -9,11 +9,12 @@ fields are e_1 . g and cos(theta) e_1 . g + sin(theta) e_2 . g, so
 
     g = g_0 - E E' g_0 + E (z, w)',    g_0 ~ N(0, I_N),    E = [e_1, e_2]
 
-has exactly the law of g given (z, w), and x = sqrt(lambda) g. The normals g_0 are drawn by the isotropic
-sampler's own generator call (:func:`simulations.data._fill_standard_normal`, a block of rows at a time, the rows in
-order: the same random stream as drawing them row by row), then each row, still in cache, gets its one or two
-projections E' g_0 (vectorised sums) and one fused pass of the rank-one or rank-two correction and the scaling;
-O(n_keep N), no temporaries. The rows stored are the label-signed inputs y x, in the case's eigenbasis.
+has exactly the law of g given (z, w), and x = sqrt(lambda) g (:func:`conditional_inputs`). The normals g_0 are
+drawn by the isotropic sampler's own generator call (:func:`simulations.data._fill_standard_normal`, a block of rows
+at a time, the rows in order: the numbers ``rng.standard_normal((n_keep, N))`` would draw), then each row, still
+in cache, gets its one or two projections E' g_0 (vectorised sums) and one fused pass of the rank-one or rank-two
+correction and the scaling; O(n_keep N), no temporaries. The rows stored are the label-signed inputs y x, in the
+case's eigenbasis.
 
 **Dimension.** A case has its own N. The Monte Carlo at dimension n uses the case tiled m = n / N times
 (:func:`tiled_geometry`: every eigenvalue, and the teacher's and the probe's coordinates, repeated m times; the
@@ -130,6 +131,23 @@ def _fill_conditional(rng, out, rs, e, fields, y, rows):
                     row[j] = scale * (row[j] * rs[j] + p0 * a[j])
 
 
+def conditional_inputs(rng: np.random.Generator, geo: Geometry, fields: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The label-signed inputs y_i x_i (rows, in the case's eigenbasis) of examples whose fields are given: x_i =
+    sqrt(lambda) g_i with g_i ~ N(0, I_N) conditioned on E' g_i = fields_i (E = ``geo.e``: the probe's field
+    e_1 . g and, for theta > 0, e_2 . g), i.e. g_i = g0_i - E E' g0_i + E fields_i with g0_i the standard normals
+    ``rng.standard_normal((n_rows, N))`` would draw (the same numbers, the generator left in the same state).
+
+    fields : [n_rows, geo.n_c]; y : [n_rows] labels (+-1). O(n_rows N) time, no memory beyond the result."""
+    fields = np.ascontiguousarray(fields, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float)
+    n = geo.s.size
+    if fields.ndim != 2 or fields.shape[1] != geo.n_c or y.shape != (fields.shape[0],):
+        raise ValueError(f"fields must be [n_rows, {geo.n_c}] and y [n_rows], got {fields.shape} and {y.shape}")
+    Z = np.empty((fields.shape[0], n))
+    _fill_conditional(rng, Z, geo.rs, geo.e, fields, y, max(1, BLOCK_BYTES // (8 * n)))
+    return Z
+
+
 def sample_structured(params: Params, n: int, seed) -> StructuredData:
     """The kept set of a pool pruned by ``params.rule`` on the case ``params.data`` at dimension n (a multiple of the
     case's N), exactly in distribution (module docstring); O(n_keep n) whatever the pool size."""
@@ -151,10 +169,7 @@ def sample_structured(params: Params, n: int, seed) -> StructuredData:
             raise ValueError(f"the soft rule kept no example of a pool of {n_pool}; increase alpha_prune or n")
         w = -rng.standard_normal(z.size)
         y = channel.sample(rng, math.cos(theta) * z + math.sin(theta) * w)
-    fields = np.column_stack([z, w])[:, :geo.n_c]
-    Z = np.empty((z.size, n))
-    _fill_conditional(rng, Z, geo.rs, geo.e, np.ascontiguousarray(fields), np.ascontiguousarray(y, dtype=float),
-                      max(1, BLOCK_BYTES // (8 * n)))
+    Z = conditional_inputs(rng, geo, np.column_stack([z, w])[:, :geo.n_c], y)
     data = PrunedData(Z=Z, y=np.asarray(y, dtype=float), teacher=geo.teacher, probe=geo.probe, n_pool=n_pool)
     return StructuredData(data, geo)
 
