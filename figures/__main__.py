@@ -9,8 +9,8 @@ point), so ``--jobs`` runs them in that many worker processes, the slowest first
 On a terminal, progress goes to stderr: a bar of the figures done and, for each figure being computed, a bar of
 its steps (points, curves, Monte Carlo work units) with the last one named; each finished figure is one line
 (its files and seconds). When stderr is not a terminal, only those lines; with ``--quiet``, nothing but errors.
-When the numba kernels are not yet in numba's disk cache (the first run after installing, or after a kernel's
-source changed), one line says first that they are being compiled (about 10 s); later runs do not say it.
+On a terminal, when the numba kernels are not yet in numba's disk cache (the first run after installing, or after
+a kernel's source changed), one line says first that they are being compiled (about 10 s); later runs do not.
 The records (one per figure) go to stdout. The per-figure API (``compute`` / ``plot``) is in
 :mod:`figures.registry`.
 """
@@ -203,7 +203,7 @@ def _main(argv) -> int:
         return 0
     out = writable_directory(args.out, "figures")
     data_dir = writable_directory(args.data, "figure cache")
-    if not args.quiet and not _kernels_cached():  # the first run: say why it is silent for ~10 s
+    if not args.quiet and _terminal() and not _kernels_cached():  # the first run: say why it is silent for ~10 s
         print(NUMBA_NOTE, file=sys.stderr, flush=True)
     progress = _Progress(len(names), bars=_terminal(), quiet=args.quiet)
     order = [n for n in SLOWEST_FIRST if n in names] + [n for n in names if n not in SLOWEST_FIRST]
