@@ -10,6 +10,10 @@ A  theta = 0: frontiers vs alpha_prune for flip probability eta = 0, 0.05, 0.2 (
    unpruned learning curves (dotted) and the clean max-margin frontier (grey) for reference; Monte Carlo
    (N = 200, 10 seeds) of keep hard at f = 0.2, eta = 0.2 with the theory at those points.
 B  the same at theta = 10 degrees, eta = 0.2 (the clean max-margin frontier in grey as the reference).
+A, B also draw the max-margin frontier on noisy labels (eta = 0.05, 0.2; dash-dot in the eta colour: the same
+   envelope over F_GRID and keep hard/easy), only where it exists: below the separability line of the kept data
+   (theory.separability), its end marked with a diamond at the largest line over the grid's rules and f. It jumps up
+   where its best (rule, f) stops being separable (keep hard at small f first, keep easy last).
 C  theta = 0, eta = 0.2: the hard/easy frontier of each learner at ridge RIDGE (hinge, logistic, square), and of
    the max-margin student on clean labels (on noisy ones it exists only below the separability line of
    theory.separability).
@@ -28,6 +32,7 @@ from figures.common import DATA_DIR, X_LABEL, Progress, cached, plain_log_ticks,
 from simulations import simulate
 from theory import Params, solve_saddle
 from theory.pool import easy_hard_crossover
+from theory.separability import separability_threshold
 
 NAME = "label_noise"
 SUMMARY = "pruning with noisy labels (logistic:0.01, flips eta): frontiers, agree rules, learners, easy/hard crossover"
@@ -39,6 +44,7 @@ EASY_MIN_F = 0.1
 ETA_COLORS = {0.0: "C0", 0.05: "C2", 0.2: "C1"}
 MC_ALPHAS = (4.0, 16.0)  # the simulated points of panel A (keep hard at MC_FRACTION, the largest eta)
 MC_FRACTION = 0.2
+MM_NOISY_ETAS = (0.05, 0.2)  # the noisy max-margin lines of A and B (those of the quick grid in quick mode)
 
 
 def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
@@ -55,8 +61,21 @@ def _mm_alphas(quick: bool) -> np.ndarray:
     return np.geomspace(2.0, 16.0 if quick else 128.0, 13 if quick else 97)
 
 
+def _mm_noisy_etas(etas0: tuple) -> tuple:
+    """The flip probabilities of the noisy max-margin lines: MM_NOISY_ETAS among those of panel A's grid."""
+    return tuple(e for e in MM_NOISY_ETAS if e in etas0)
+
+
 def _labels(eta: float) -> str:
     return "clean" if eta == 0.0 else f"flip:{eta:g}"
+
+
+def _drawn(rule: str, f: float, theta: float) -> bool:
+    """Whether the envelopes include (rule, f): f = 1 only once (as keep hard), keep easy at theta > 0 only for
+    f >= EASY_MIN_F."""
+    if f == 1.0 and rule != "hard":
+        return False  # f = 1 keeps everything: the same point for every rule (the label-aware rules cannot)
+    return not (rule == "easy" and theta > 0.0 and f < EASY_MIN_F)
 
 
 def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float, learner: str, labels: str,
@@ -67,9 +86,7 @@ def _eps_grid(alphas: np.ndarray, fractions: np.ndarray, rule: str, theta: float
     are the slowest points)."""
     out = np.full((fractions.size, alphas.size), np.nan)
     for i, f in enumerate(fractions):
-        if f == 1.0 and rule != "hard":
-            continue  # f = 1 keeps everything: the same point for every rule (the label-aware rules cannot)
-        if rule == "easy" and theta > 0.0 and f < EASY_MIN_F:
+        if not _drawn(rule, float(f), theta):
             continue
         x0 = None
         for j, a in enumerate(alphas):
@@ -88,6 +105,58 @@ def _frontier(alphas, fractions, family, theta, learner, labels, progress=None) 
     if "agree-hard" in family:  # f = 1 means no selection at all: the unpruned point
         grids.append(_eps_grid(alphas, np.array([1.0]), "hard", theta, learner, labels, progress))
     return np.nanmin(np.vstack(grids), axis=0)
+
+
+def _max_margin_noisy(alphas: np.ndarray, fractions: np.ndarray, theta: float, eta: float,
+                      progress: Progress | None = None) -> dict:
+    """The max-margin hard/easy frontier on labels flip:eta where it exists (the envelope of :func:`_frontier`).
+
+    Each (rule, f) of the envelope exists below its separability line alpha_sep (theory.separability); it is
+    solved, warm-started along ``alphas``, at the budgets below that line (the solver does not converge within
+    ~1 % of the line for keep hard, ~5 % for keep easy: those points are left out). Returns, as arrays,
+    ``alphas`` (the budgets below the largest line where some point converged), ``eps`` (the envelope there),
+    ``f`` and ``rule`` (its minimiser), ``end`` (the largest line over the grid's rules and f: beyond it no
+    max-margin student exists), ``end_f``, ``end_rule`` (whose line it is) and ``line_rule``, ``line_f``,
+    ``line_alpha`` (the line alpha_sep of every (rule, f) of the envelope)."""
+    labels = _labels(eta)
+    curves = [(rule, float(f)) for rule in FAMILIES["hard/easy"] for f in fractions if _drawn(rule, float(f), theta)]
+    lines = [separability_threshold(Params(1.0, f, rule, theta, learner="max-margin", labels=labels)).alpha_sep
+             for rule, f in curves]
+    end = max(lines)
+    alphas = alphas[alphas < end]
+    eps = np.full((len(curves), alphas.size), np.nan)
+    for i, ((rule, f), line) in enumerate(zip(curves, lines)):
+        x0 = None
+        for j, a in enumerate(alphas):
+            if a >= line:
+                break
+            res = solve_saddle(Params(float(a), f, rule, theta, learner="max-margin", labels=labels), x0=x0)
+            if res.success:
+                eps[i, j], x0 = res.eps, res.q
+        report(progress, f"max-margin {labels} theta = {theta:g}: {rule} f = {f:g} (alpha_sep = {line:.4g})")
+    solved = np.isfinite(eps).any(axis=0)
+    eps, alphas = eps[:, solved], alphas[solved]
+    best = np.nanargmin(eps, axis=0)
+    k = int(np.argmax(lines))
+    return {"alphas": alphas, "eps": eps[best, np.arange(alphas.size)],
+            "f": np.array([curves[i][1] for i in best]), "rule": np.array([curves[i][0] for i in best]),
+            "end": np.array(end), "end_f": np.array(curves[k][1]), "end_rule": np.array(curves[k][0]),
+            "line_rule": np.array([rule for rule, _ in curves]), "line_f": np.array([f for _, f in curves]),
+            "line_alpha": np.array(lines)}
+
+
+def max_margin_noisy_frontiers(quick: bool = False, progress: Progress | None = None) -> dict:
+    """The noisy max-margin frontiers of panels A and B (theta = 0 and 10) for each eta of MM_NOISY_ETAS on the
+    figure's grid (quick: eta = 0.2 only), on the budgets of the clean max-margin reference: the arrays of
+    :func:`_max_margin_noisy` under keys ``mm_noisy_<theta>_<eta>_<name>`` (about 30 s; quick 2 s)."""
+    _, fractions, etas0, _ = _grids(quick)
+    mm_alphas = _mm_alphas(quick)
+    out = {"mm_noisy_grid": mm_alphas, "mm_noisy_fractions": fractions}
+    for theta in (0.0, 10.0):
+        for eta in _mm_noisy_etas(etas0):
+            for key, value in _max_margin_noisy(mm_alphas, fractions, theta, eta, progress).items():
+                out[f"mm_noisy_{theta:g}_{eta:g}_{key}"] = value
+    return out
 
 
 def _unpruned(alphas, learner, labels, progress=None) -> np.ndarray:
@@ -131,6 +200,13 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
         (data_dir / f"{NAME}{'_quick' if quick else ''}.npz").unlink(missing_ok=True)
         data = cached(NAME, quick, theory, data_dir)
 
+    # the noisy max-margin frontiers of A and B: their own cache (the rest of the figure is not recomputed)
+    noisy = cached(NAME + "_mm_noisy", quick, lambda: max_margin_noisy_frontiers(quick, progress), data_dir)
+    if not (np.array_equal(noisy["mm_noisy_grid"], mm_alphas) and np.array_equal(noisy["mm_noisy_fractions"],
+                                                                                    fractions)):
+        (data_dir / f"{NAME}_mm_noisy{'_quick' if quick else ''}.npz").unlink(missing_ok=True)
+        noisy = cached(NAME + "_mm_noisy", quick, lambda: max_margin_noisy_frontiers(quick, progress), data_dir)
+
     def monte_carlo():
         """Simulation of one curve of panel A: keep hard, f = MC_FRACTION, the noisiest channel, theta = 0."""
         labels = _labels(max(etas0))
@@ -147,7 +223,7 @@ def compute(quick: bool = False, data_dir: Path = DATA_DIR, progress: Progress |
             report(progress, f"simulation at alpha_prune = {a:g}")
         return out
 
-    return {**data, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}
+    return {**data, **noisy, **cached(NAME + "_mc", quick, monte_carlo, data_dir)}
 
 
 def _error_axes(ax, title: str) -> None:
@@ -160,6 +236,36 @@ def _error_axes(ax, title: str) -> None:
 # line styles for the rules, colours for the flip probability (one compact legend a panel)
 STYLES = {"hard/easy": "-", "agree": (0, (4, 3)), "unpruned": ":"}
 MM_STYLE = {"color": "0.6", "lw": 3.5, "alpha": 0.55, "solid_capstyle": "butt"}
+MM_NOISY_STYLE = {"ls": "-.", "lw": 1.3}  # the noisy max-margin frontiers, in the eta colour
+MM_END_MARKER = {"marker": "D", "ms": 6, "mec": "k", "mew": 0.8, "ls": ""}  # at the separability line
+MM_NOISY_LABEL = "max-margin, noisy labels (◆: separability line)"
+
+
+def _jumps(alphas: np.ndarray, eps: np.ndarray, fractions: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """The indices i at which the envelope jumps up from point i - 1 to i because its minimiser (rule, f) changed:
+    the former optimum reached its separability line (a crossing of two curves is continuous and not a jump)."""
+    changed = (fractions[1:] != fractions[:-1]) | (rules[1:] != rules[:-1])
+    return np.flatnonzero((np.diff(eps) > 0) & changed) + 1
+
+
+def _max_margin_noisy_lines(ax, data: dict, theta: float) -> None:
+    """The noisy max-margin frontiers of one panel (gid ``mm_noisy_<theta>_<eta>``): dash-dot where its optimum
+    (rule, f) persists, a thin dotted step (gid ``..._jumps``) where the optimum reaches its separability line and
+    the envelope jumps up to the next (rule, f), and a diamond (gid ``..._end``) at the last separability line,
+    beyond which no max-margin student exists (at the error of the last budget solved below it)."""
+    for eta in MM_NOISY_ETAS:
+        key = f"mm_noisy_{theta:g}_{eta:g}"
+        if f"{key}_eps" not in data or not data[f"{key}_alphas"].size:
+            continue
+        color = ETA_COLORS.get(float(eta), "k")
+        alphas, eps = data[f"{key}_alphas"].astype(float), 100 * data[f"{key}_eps"].astype(float)
+        cut = _jumps(alphas, eps, data[f"{key}_f"], data[f"{key}_rule"])
+        ax.plot(np.insert(alphas, cut, np.nan), np.insert(eps, cut, np.nan), color=color, **MM_NOISY_STYLE, gid=key,
+                zorder=4)
+        steps_x = np.ravel([(alphas[i - 1], alphas[i], np.nan) for i in cut])
+        steps_y = np.ravel([(eps[i - 1], eps[i], np.nan) for i in cut])
+        ax.plot(steps_x, steps_y, ":", color=color, lw=0.9, gid=f"{key}_jumps", zorder=4)
+        ax.plot([float(data[f"{key}_end"])], [eps[-1]], color=color, **MM_END_MARKER, gid=f"{key}_end", zorder=6)
 
 
 def _legend_handles(etas, mc_label: str) -> list:
@@ -172,13 +278,20 @@ def _legend_handles(etas, mc_label: str) -> list:
     handles += [Line2D([], [], color="k", ls=STYLES["hard/easy"], label="keep hard/easy"),
                 Line2D([], [], color="k", ls=STYLES["agree"], label=agree),
                 Line2D([], [], color="k", ls=STYLES["unpruned"], label="no pruning"),
-                Line2D([], [], **MM_STYLE, label="max-margin, clean labels")]
+                Line2D([], [], **MM_STYLE, label="max-margin, clean labels"),
+                Line2D([], [], color="k", **{**MM_END_MARKER, **MM_NOISY_STYLE}, mfc="w", label=MM_NOISY_LABEL)]
     handles += [Line2D([], [], color="k", marker="x", ls="", ms=6, label=mc_label),
                 Line2D([], [], color="k", marker="+", ls="", ms=9, label="theory at those points")]
     return handles
 
 
 def plot(data: dict, out: Path) -> list[Path]:
+    """Draw ``data`` (from :func:`compute`) into ``out`` as label_noise.png and .pdf."""
+    return save(draw(data), out, NAME)
+
+
+def draw(data: dict):
+    """The figure of ``data`` (a matplotlib Figure; :func:`plot` saves it)."""
     fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.4))
     a, mm = data["alphas"], data.get("mm_alphas", data["alphas"])
     for ax, theta, etas, letter in ((axes[0, 0], 0.0, data["etas0"], "A"), (axes[0, 1], 10.0, data["etas10"], "B")):
@@ -199,6 +312,7 @@ def plot(data: dict, out: Path) -> list[Path]:
             ax.errorbar(data["mc_alpha"], 100 * data["mc_eps_mean"], 100 * data["mc_eps_sem"], fmt="kx", ms=6,
                         capsize=3, zorder=5)
             ax.plot(data["mc_alpha"], 100 * data["mc_eps_theory"], "k+", ms=9, zorder=5)
+        _max_margin_noisy_lines(ax, data, theta)
         _error_axes(ax, rf"{letter}  frontiers, {LEARNER} (fixed ridge), $\theta$ = {theta:g}°")
     ax = axes[1, 0]
     eta = float(np.max(data["etas0"]))
@@ -223,4 +337,4 @@ def plot(data: dict, out: Path) -> list[Path]:
     fig.legend(handles=_legend_handles(etas, mc_label), loc="upper center", ncol=5, fontsize=8, handlelength=2.8,
                bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.955))
-    return save(fig, out, NAME)
+    return fig

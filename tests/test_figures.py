@@ -62,3 +62,52 @@ def test_bad_jobs_is_one_line_and_exit_2(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--jobs must be >= 1, got 0" in err[0]
+
+
+def test_label_noise_draws_noisy_max_margin_frontiers_up_to_the_separability_line(capsys):
+    """label_noise, panels A (theta = 0) and B (10 deg): the max-margin frontier on labels flip:0.2 (quick grid) is
+    drawn, every drawn budget lies below its end, the end is the largest separability line over the envelope's rules
+    and f (recomputed here; beyond it theory.solve refuses the max-margin student), the diamond sits on it, and a
+    drawn point agrees with theory.solve there."""
+    import json
+
+    import matplotlib.pyplot as plt
+    import pytest
+
+    from figures import label_noise
+    from theory import Params
+    from theory.point import solve_point
+    from theory.separability import separability_threshold
+    from theory.solve import main as solve_main
+
+    data = label_noise.max_margin_noisy_frontiers(quick=True)
+    fig, axes = plt.subplots(1, 2)
+    for ax, theta in zip(axes, (0.0, 10.0)):
+        label_noise._max_margin_noisy_lines(ax, data, theta)
+        key = f"mm_noisy_{theta:g}_0.2"
+        lines = {line.get_gid(): line for line in ax.get_lines()}
+        assert {key, f"{key}_end", f"{key}_jumps"} <= set(lines)
+        x = np.asarray(lines[key].get_xdata(), float)
+        end = float(data[f"{key}_end"])
+        assert np.isfinite(x).sum() >= 2 and np.nanmax(x) < end
+        assert lines[f"{key}_end"].get_xdata()[0] == end
+        seps = [separability_threshold(Params(1.0, float(f), rule, theta, learner="max-margin", labels="flip:0.2"))
+                .alpha_sep for rule in ("hard", "easy") for f in data["mm_noisy_fractions"]
+                if label_noise._drawn(rule, float(f), theta)]
+        assert end == pytest.approx(max(seps), rel=1e-12) and end < 3.0  # 2.66 (theta = 0), 2.63 (10 deg)
+        beyond = Params(1.01 * end, float(data[f"{key}_end_f"]), str(data[f"{key}_end_rule"]), theta,
+                        learner="max-margin", labels="flip:0.2")
+        with pytest.raises(ValueError, match="separable only for alpha_prune <"):
+            solve_point(beyond)
+        # one drawn point against theory.solve (the command line) at its optimum (rule, f)
+        alphas, eps = data[f"{key}_alphas"], data[f"{key}_eps"]
+        i = alphas.size // 2
+        args = ["--alpha-prune", repr(float(alphas[i])), "-f", repr(float(data[f"{key}_f"][i])), "--keep",
+                str(data[f"{key}_rule"][i]), "--theta", f"{theta:g}", "--learner", "max-margin", "--labels",
+                "flip:0.2", "--format", "json"]
+        capsys.readouterr()
+        assert solve_main(args) == 0
+        record = json.loads(capsys.readouterr().out)[0]
+        assert record["success"] and record["eps"] == pytest.approx(float(eps[i]), rel=1e-6)
+        assert float(eps[i]) < 0.5
+    plt.close(fig)
