@@ -8,7 +8,9 @@ t = T.x / sqrt(T' Sigma T), selection on the probe field z = J.x / sqrt(J' Sigma
 
 * ``isotropic`` (:data:`ISOTROPIC`): Sigma = I and the package's original model; not a :class:`Case`.
 * ``power:a,b,N[,seed]`` (:meth:`Case.power`): N eigenvalues proportional to (k/N)^-a with mean 1, teacher power per
-  mode T_k^2 lambda_k proportional to (k/N)^-b with unit field variance, no probe of its own.
+  mode T_k^2 lambda_k proportional to (k/N)^-b with unit field variance, no probe of its own. ``power:a,b`` without
+  N takes N = :data:`DEFAULT_POWER_N` (1000; :func:`parse_data` takes another default, e.g. a simulation's N) and
+  is named with it, ``power:a,b,1000``, in records and store keys: one case, one name.
 * ``case:<hash>`` for a case built from arrays or read from a ``.npz`` file (:meth:`Case.load`: arrays
   ``eigenvalues``, ``teacher``, optional ``probe``): the first 16 hex digits of the SHA-256 of its arrays, so
   that a case enters a store key by its content, not by its path.
@@ -41,6 +43,10 @@ import numpy as np
 
 ISOTROPIC = "isotropic"
 N_MAX = 10**7  # the largest case the O(N) theory and sampler are meant for (8 bytes x 3 arrays x 1e7 = 240 MB)
+# N of ``power:a,b`` written without it (the N of the issue's speed target). N is part of the model, not a resolution:
+# the spectrum's scale changes with it and eps moves (power:1.5,2 at alpha_prune = 2, f = 0.3, keep hard, 10 deg,
+# logistic:0.01: 0.0337 / 0.0215 / 0.0139 at N = 250 / 1000 / 4000), so the case is always named with its N
+DEFAULT_POWER_N = 1000
 
 
 def _vector(value, name: str, n: int | None = None) -> np.ndarray:
@@ -276,9 +282,10 @@ class Case:
         return geo
 
 
-def parse_data(spec) -> str | Case:
-    """The data model of ``spec``: ``"isotropic"`` (returned as the string), a :class:`Case`, ``"power:a,b,N[,seed]"``
-    or the path of a ``.npz`` case file; ``ValueError`` (one line) otherwise."""
+def parse_data(spec, default_n: int | None = None) -> str | Case:
+    """The data model of ``spec``: ``"isotropic"`` (returned as the string), a :class:`Case`,
+    ``"power:a,b[,N[,seed]]"`` or the path of a ``.npz`` case file; ``ValueError`` (one line) otherwise.
+    ``power:a,b`` without N takes ``default_n`` (default :data:`DEFAULT_POWER_N`); the case is named with its N."""
     if isinstance(spec, Case):
         return spec
     if spec is None or (isinstance(spec, str) and spec.strip() == ISOTROPIC):
@@ -286,21 +293,22 @@ def parse_data(spec) -> str | Case:
     if isinstance(spec, os.PathLike):
         return Case.load(spec)
     if not isinstance(spec, str):
-        raise ValueError(f"data must be 'isotropic', 'power:a,b,N', a .npz case file or a theory.covariance.Case, "
+        raise ValueError(f"data must be 'isotropic', 'power:a,b[,N]', a .npz case file or a theory.covariance.Case, "
                          f"got {type(spec).__name__}")
     text = spec.strip()
     if text.startswith("power:"):
         parts = text[len("power:"):].split(",")
-        if len(parts) not in (3, 4):
-            raise ValueError(f"power:a,b,N[,seed] takes three or four numbers, got {text!r}")
+        if len(parts) not in (2, 3, 4):
+            raise ValueError(f"power:a,b[,N[,seed]] takes two to four numbers, got {text!r}")
         try:
             a, b = float(parts[0]), float(parts[1])
             nums = [float(p) for p in parts[2:]]
         except ValueError:
-            raise ValueError(f"power:a,b,N[,seed]: not a number in {text!r}") from None
-        if any(x != int(x) for x in nums):
-            raise ValueError(f"power:a,b,N[,seed]: N and seed must be integers, got {text!r}")
-        return Case.power(a, b, int(nums[0]), int(nums[1]) if len(nums) == 4 else 0)
+            raise ValueError(f"power:a,b[,N[,seed]]: not a number in {text!r}") from None
+        if any(not math.isfinite(x) or x != int(x) for x in nums):
+            raise ValueError(f"power:a,b[,N[,seed]]: N and seed must be integers, got {text!r}")
+        n = int(nums[0]) if nums else (DEFAULT_POWER_N if default_n is None else default_n)  # checked by power()
+        return Case.power(a, b, n, int(nums[1]) if len(nums) == 2 else 0)
     if text.startswith("case:"):
         raise ValueError(f"{text!r} names a case by its hash; pass the case object or its .npz file")
     return Case.load(text)

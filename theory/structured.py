@@ -45,6 +45,8 @@ from theory.point import MaxMarginOrder, PointResult
 # the hinge ridges through which the max-margin student is reached (stop once eps moves by < MM_RTOL, relative)
 MM_RIDGES = tuple(10.0 ** -k for k in range(2, 13))
 MM_RTOL = 1e-12
+# alpha C below which the moments carry no information (no kept example in the loss's active region, to rounding)
+DEAD_ZONE = 1e-12
 
 
 @dataclass
@@ -168,8 +170,8 @@ class StructuredProblem(ConvexProblem):
     of :class:`Prior`. Unknowns and scaled residuals as the isotropic ones: x = (c_z, [c_w,] ln sigma, ln V),
     r_c = (c - c_new) / |u|_Sigma, r_sigma = 1 - sigma_new^2 / sigma^2, r_V = 1 - lambda tau0 - alpha C."""
 
-    def __init__(self, params, loss=None, lam: float | None = None) -> None:
-        super().__init__(params, loss=loss, lam=lam)
+    def __init__(self, params, loss=None, lam: float | None = None, scaled: bool = False) -> None:
+        super().__init__(params, loss=loss, lam=lam, scaled=scaled)
         self.geo = geometry_of(params)
         self.prior = Prior(self.geo, self.lam)
 
@@ -233,7 +235,7 @@ class StructuredProblem(ConvexProblem):
             rows.append((np.eye(4)[i] - dc_new[i]) / norm - (c[i] - c_new[i]) * dnorm / norm**2)
         rows.append(-dsig2 / sigma**2 + 2.0 * sig2 / sigma**3 * np.array([0.0, 0.0, 1.0, 0.0]))
         rows.append(-self.lam * t.dtau0 * dvhat - a * dm[3])
-        jac = np.array(rows) * np.array([1.0, 1.0, sigma, V])  # d/d(c_z, c_w, ln sigma, ln V)
+        jac = np.array(rows) * np.array([1.0 / self.cz_scale, 1.0, sigma, V])  # d/d(x_0, c_w, ln sigma, ln V)
         cols = [0, 1, 2, 3] if nc == 2 else [0, 2, 3]
         return r, jac[:, cols], float(m[4])
 
@@ -241,9 +243,15 @@ class StructuredProblem(ConvexProblem):
         """Damped fixed-point steps in the conjugate variables: V <- (1 - lambda tau0) / V_hat, sigma <- sigma_new,
         c <- c - lambda (c - c_new) / (lambda + V_hat) (the isotropic steps at Sigma = I)."""
         lam = self.lam
+        prev = x
         for _ in range(steps):
             cz, cw, sigma, V = self.unpack(x)
             m = self.moments(cz, cw, sigma, V)
+            if not self.alpha * m[3] > DEAD_ZONE:
+                # no kept example in the loss's active region (the moments vanish to rounding): the last step
+                # overshot into a region where the equations carry no information (keep easy at theta = 0, where
+                # a student along the probe meets every margin); go back to the point before it
+                return prev
             c_new, sig2, t, vhat, _ = self.prior_update(m, V)
             V_new = (1.0 - lam * t.tau0) / vhat if vhat > 0 else math.inf
             if not (0.0 < V_new < math.inf and sig2 >= 0.0):
@@ -254,7 +262,7 @@ class StructuredProblem(ConvexProblem):
             if not np.all(np.isfinite(new)):
                 break
             moved = np.max(np.abs(new - x) / np.maximum(np.abs(x), 1.0))
-            x = (1.0 - damping) * x + damping * new
+            prev, x = x, (1.0 - damping) * x + damping * new
             if moved < rtol:
                 break
         return x
@@ -306,9 +314,15 @@ def square_fixed_point(problem: StructuredProblem) -> np.ndarray:
         vhat = hi
     else:
         vhat = optimize.brentq(F, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=200)
-    V = a / vhat - 1.0
-    t = prior.at(vhat)
-    nc = problem.n_c
+    return _square_point(problem, M, my, vhat, a / vhat - 1.0)
+
+
+def _square_point(problem: StructuredProblem, M: np.ndarray, my: np.ndarray, vhat: float, V: float) -> np.ndarray:
+    """The unknowns x from V_hat and V (square loss or interpolation constraint, ``docs/theory.md`` 9): c from
+    (I + V_hat W M_2) c = V_hat W m_y, sigma^2 = V_hat^2 (g' Z g + tau2 e / alpha) / (1 - V_hat^2 tau2 / alpha); NaN
+    where the point is not admissible (V <= 0, sigma^2 <= 0)."""
+    a, nc = problem.alpha, problem.n_c
+    t = problem.prior.at(vhat)
     c = np.linalg.solve(np.eye(nc) + vhat * t.W @ M, vhat * t.W @ my)
     g = M @ c - my
     e = float(c @ M @ c - 2.0 * c @ my + 1.0)
@@ -334,6 +348,123 @@ def solve_square(params, *, tol: float = convex.DEFAULT_TOL) -> PointResult:
     return _convex_result(problem, x, res, ok, message)
 
 
+# ---- the ridgeless limits (L = 0) ----------------------------------------------------------------------------
+def ridgeless_norm(geo: Geometry, cz: float, cw: float, sigma: float) -> float:
+    """|u| (Euclidean) of the unregularised minimiser (``docs/theory.md`` 9, the lambda -> 0 limit of
+    :meth:`StructuredProblem.norm_euclid`): with v = Sigma^(1/2) u = e c + v_perp, |v_perp| = sigma spread evenly
+    over e's complement, |u|^2 = c' (e' Sigma^-1 e) c + sigma^2 (1/N) tr Sigma^-1."""
+    e = geo.e
+    c = np.array([cz, cw][:geo.n_c])
+    inv = (e / geo.s[:, None]).T @ e
+    return math.sqrt(float(c @ inv @ c) + sigma * sigma * float(np.mean(1.0 / geo.s)))
+
+
+def _kept_moments_of(params) -> tuple[np.ndarray, np.ndarray, int]:
+    """(M_2, m_y, evaluations) of the kept data of ``params`` (:func:`kept_second_moments`, read through the square
+    loss whatever the learner)."""
+    sq = StructuredProblem(replace(params, learner="square:1"))
+    M, my = kept_second_moments(sq)
+    return M, my, sq.nfev
+
+
+MAX_DOUBLINGS = 1100  # the bracket of the min-norm V_hat doubles from 1 (2^1100 overflows: beyond it, a ValueError)
+
+
+def min_norm_fixed_point(problem: StructuredProblem) -> np.ndarray:
+    """The minimum-norm interpolator (the interpolation constraint at ridge 1, alpha_prune < 1) in closed form
+    (``docs/theory.md`` 9): V_hat (the lambda -> 0 limit of V_hat / lambda) from alpha = (1/N) sum V_hat lambda_k /
+    (1 + V_hat lambda_k) (increasing from 0 to 1: brentq on a bracket doubled from (0, 1], rtol 4 eps), V = alpha /
+    V_hat (the limit of lambda V), then c and sigma as the square loss's (:func:`_square_point`)."""
+    M, my, nfev = _kept_moments_of(problem.params)
+    problem.nfev += nfev
+    a, s = problem.alpha, problem.prior.s
+    if not a < 1.0:
+        raise ValueError(f"the minimum-norm interpolator needs alpha_prune < 1, got {a:g}")
+
+    def F(vhat: float) -> float:
+        return float(np.mean(vhat * s / (1.0 + vhat * s))) - a
+
+    hi = 1.0
+    for _ in range(MAX_DOUBLINGS):
+        if F(hi) > 0.0:
+            break
+        hi *= 2.0
+    else:
+        raise ValueError(f"min-norm V_hat: no bracket up to {hi:g} (alpha_prune = {a!r} rounds to 1 on this spectrum)")
+    vhat = optimize.brentq(F, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=200)
+    return _square_point(problem, M, my, vhat, a / vhat)
+
+
+def least_squares_fixed_point(params, problem: ConvexProblem) -> np.ndarray:
+    """Least squares (the square loss at lambda = 0, alpha_prune > 1) in closed form (``docs/theory.md`` 9): the
+    structured equations at lambda = 0 are the isotropic ones, A = 0 gives c = M_2^-1 m_y, alpha C = 1 gives
+    V = 1 / (alpha - 1) and sigma^2 = alpha B gives sigma^2 = (c' M_2 c - 2 c' m_y + 1) / (alpha - 1). The unknowns
+    in ``problem``'s packing (the isotropic problem at lambda = 0)."""
+    M, my, nfev = _kept_moments_of(params)
+    problem.nfev += nfev
+    a = params.alpha_prune
+    if not a > 1.0:
+        raise ValueError(f"least squares needs alpha_prune > 1, got {a:g}")
+    c = np.linalg.solve(M, my)
+    e = float(c @ M @ c - 2.0 * c @ my + 1.0)
+    return problem.pack(c[0], c[1] if c.size == 2 else 0.0, math.sqrt(e / (a - 1.0)), 1.0 / (a - 1.0))
+
+
+def _polish(problem: ConvexProblem, x: np.ndarray, tol: float, closed: str):
+    """(x, residual, accepted, message): a closed form checked by ``problem``'s general residual (one evaluation of
+    the moments) and polished by Newton's method when that residual is above ``tol``."""
+    res, ok = convex._accept(problem, x, tol)
+    message = f"converged (closed form: {closed})"
+    if not ok:
+        got = convex._newton(problem, x if np.all(np.isfinite(x)) else problem.guess(), tol)
+        if got[1] < res:
+            x, res, ok = got
+        message = "converged" if ok else "residual above tolerance"
+    return x, res, ok, message
+
+
+def _unregularised_result(params, out: PointResult) -> PointResult:
+    """A result of the lambda = 0 fixed point (the isotropic equations, ``docs/theory.md`` 9) as the structured
+    route's: the point's params, route ``structured`` and the Euclidean |u| of :func:`ridgeless_norm`."""
+    o = out.order
+    norm = ridgeless_norm(geometry_of(params), o.c_z, o.c_w, o.sigma) if math.isfinite(o.sigma) else math.nan
+    return replace(out, params=params, route="structured", order=replace(o, norm=norm))
+
+
+def solve_structured_ridgeless(params, *, tol: float = convex.DEFAULT_TOL) -> PointResult:
+    """A loss at ridge L = 0 on a case (``docs/theory.md`` 9), as on isotropic data (:func:`theory.convex.
+    ridgeless_problem`), decided by the same lines (both are invariant under x -> Sigma^(-1/2) x):
+
+    * where the kept data meet the loss's constraint (separable: hinge, logistic, squared hinge; alpha_prune < 1:
+      square), its limit, the constraint at ridge 1 on the case's prior: the max-margin student (from the
+      structured hinge, :func:`_solve_limit`) or the minimum-norm interpolator (closed form,
+      :func:`min_norm_fixed_point`, checked by the general residual);
+    * beyond, the unregularised minimiser, whose structured equations at lambda = 0 are the isotropic ones (solved
+      by :func:`theory.convex.solve_convex`; square loss: :func:`least_squares_fixed_point`), the spectrum entering
+      only the Euclidean norm (:func:`ridgeless_norm`).
+    """
+    from theory.losses.constraints import LIMITS
+
+    loss = params.learner.loss_function
+    if convex.limit_exists(params, loss.ridgeless_limit):
+        problem = StructuredProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0)
+        if loss.ridgeless_limit == "min-norm":
+            x, res, ok, message = _polish(problem, min_norm_fixed_point(problem), tol, "minimum-norm interpolator")
+        else:
+            ok, res = False, math.inf
+        if not ok:
+            got = _solve_constraint(params, loss.ridgeless_limit, tol)
+            if got[3] or got[2] < res:
+                problem, x, res, ok, message = got
+        return _convex_result(problem, x, res, ok, message)
+    iso = replace(params, data="isotropic")
+    if params.learner.kind == "square":
+        problem = ConvexProblem(iso, lam=0.0)
+        x, res, ok, message = _polish(problem, least_squares_fixed_point(params, problem), tol, "least squares")
+        return _unregularised_result(params, convex._result(problem, x, res, ok, message))
+    return _unregularised_result(params, convex.solve_convex(iso, tol=tol))
+
+
 # ---- every convex loss and the max-margin student ------------------------------------------------------
 def _convex_result(problem: StructuredProblem, x, res, ok, message) -> PointResult:
     out = convex._result(problem, x, res, ok, message)
@@ -356,8 +487,10 @@ def _solve(problem: StructuredProblem, x0, tol: float):
                 best = got
             if got is not None and got[2]:
                 break
-    if best is None or not best[2]:
-        got = convex._newton(problem, problem.fixed_point_steps(problem.guess(), 10), tol)
+    for steps in (10, 0):  # hybrid Powell from ten fixed-point steps, else from the bare guess
+        if best is not None and best[2]:
+            break
+        got = convex._newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
         if best is None or got[1] < best[1]:
             best = got
     if best[2] or problem.learner.is_max_margin:
@@ -365,7 +498,8 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     x = None
     ok = False
     for k in (4, 3, 2, 1, 0.5, 0):
-        sub = StructuredProblem(replace(problem.params, learner=str(problem.learner.with_ridge(problem.lam * 10.0**k))))
+        sub = StructuredProblem(replace(problem.params, learner=str(problem.learner.with_ridge(problem.lam * 10.0**k))),
+                                scaled=problem.cz_scale != 1.0)
         if x is None:
             x = sub.fixed_point_steps(sub.guess(), 10)
         x, res, ok = convex._newton(sub, x, tol)
@@ -379,33 +513,79 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     return (*best, "residual above tolerance")
 
 
-LIMIT_RIDGES = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-2, 1e-1)  # hinge starts for the margin constraint
+# soft-loss starts for a constraint: small ridges first; the large ones last, for kept data whose margins are met at a
+# large ridge already (keep easy at small f and large alpha_prune: the hinge at L = 1 is the max-margin student there)
+LIMIT_RIDGES = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-2, 1e-1, 1.0, 10.0)
+
+
+def _soft_start(problem: StructuredProblem, ridge: float, x0, tol: float):
+    """The soft loss of ``problem``'s constraint (hinge for the margin, square for the interpolation:
+    :data:`theory.convex.SOFT_LOSS`) at ridge ``ridge`` on the same case: (x, residual, accepted)."""
+    soft = convex.SOFT_LOSS[problem.loss.ridgeless_limit]
+    sub = StructuredProblem(replace(problem.params, learner=f"{soft}:{ridge!r}"), scaled=problem.cz_scale != 1.0)
+    if soft == "square":
+        x = square_fixed_point(sub)
+        res, ok = convex._accept(sub, x, tol)
+        if not ok:
+            x, res, ok = convex._newton(sub, x if np.all(np.isfinite(x)) else sub.guess(), tol)
+    else:
+        x, res, ok, _ = _solve(sub, x0, tol)
+    problem.nfev += sub.nfev
+    return x, res, ok
 
 
 def _solve_limit(problem: StructuredProblem, tol: float):
-    """The margin constraint at ridge 1 (the max-margin student): Newton from the structured hinge at a small ridge
-    L with V' = L V (:func:`theory.convex._limit_start`); L = 1e-3, then smaller (each hinge warm-started from the
-    last, ln V + ln 10: where the kept margins are small, as for keep hard at small f, the hinge reaches the limit's
-    basin only at small L), then 1e-2 and 1e-1."""
+    """A constraint at ridge 1 (the margin constraint: the max-margin student; the interpolation constraint: the
+    minimum-norm interpolator): Newton from the soft loss at a small ridge L with V' = L V
+    (:func:`theory.convex._limit_start`); L = 1e-3, then smaller (each soft solution warm-started from the last,
+    ln V + ln 10: where the kept margins are small, as for keep hard at small f, the hinge reaches the limit's basin
+    only at small L), then 1e-2 and 1e-1 (in units of the kept probe field's scale squared when ``problem`` is
+    scaled, as :func:`theory.convex._limit_start`). Returns (x, residual, accepted, message); where no start leads
+    to the constraint's fixed point, the constraint's unknowns with the lowest residual reached (NaN if no soft start
+    converged), that residual, and a message that says which."""
     x_prev = None
-    x = None
+    best = (None, math.inf)
+    unit = problem.cz_scale**2  # 1 unless scaled
     for ridge in LIMIT_RIDGES:
-        sub = StructuredProblem(replace(problem.params, learner=f"hinge:{ridge!r}"))
         start = None
         if x_prev is not None and ridge < 1e-3:
             start = np.array(x_prev, dtype=float)
             start[-1] += math.log(10.0)
-        x, res, ok, _ = _solve(sub, start, tol)
-        problem.nfev += sub.nfev
+        x, res, ok = _soft_start(problem, ridge * unit, start, tol)
         if not ok:
             x_prev = None
             continue
         x_prev = x
-        cz, cw, sigma, V = sub.unpack(x)
-        got = convex._newton(problem, problem.pack(cz, cw, sigma, ridge * V), tol)
+        cz, cw, sigma, V = problem.unpack(x)  # the soft problem's unknowns: the same packing (and scale)
+        got = convex._newton(problem, problem.pack(cz, cw, sigma, ridge * unit * V), tol)
         if got[2]:
             return (*got, "converged")
-    return x, math.inf, False, "residual above tolerance"
+        if got[1] < best[1]:
+            best = (got[0], got[1])
+    if best[0] is None:
+        soft = convex.SOFT_LOSS[problem.loss.ridgeless_limit]
+        return (np.full(problem.n_c + 2, math.nan), math.inf, False,
+                f"no start: the {soft} loss did not converge at any ridge of {LIMIT_RIDGES}"
+                + (f" x {unit:.3g}" if unit != 1.0 else ""))
+    return best[0], best[1], False, "residual above tolerance (from the soft-loss starts)"
+
+
+def _solve_constraint(params, limit: str, tol: float):
+    """(problem, x, residual, accepted, message) of a constraint (``limit``: ``max-margin`` or ``min-norm``) at ridge
+    1 by :func:`_solve_limit`; where that fails, again with c_z in units of the kept probe field's scale (keep easy at
+    small f, where the kept |z| are large, and keep hard at small f, where they are small: the soft starts then
+    converge as on isotropic data, :func:`theory.convex.solve_convex`)."""
+    from theory.losses.constraints import LIMITS
+
+    problem = StructuredProblem(params, loss=LIMITS[limit], lam=1.0)
+    x, res, ok, message = _solve_limit(problem, tol)
+    if not ok and abs(problem.measure.z_scale - 1.0) > 1e-3:
+        scaled = StructuredProblem(params, loss=LIMITS[limit], lam=1.0, scaled=True)
+        scaled.nfev = problem.nfev
+        got = _solve_limit(scaled, tol)
+        if got[2] or got[1] < res:
+            return (scaled, *got[:3], got[3] + " (c_z in units of the kept field's scale)")
+    return problem, x, res, ok, message
 
 
 def solve_structured_convex(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> PointResult:
@@ -422,10 +602,7 @@ def solve_max_margin(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> Poi
     """The max-margin student on a case, directly: the margin constraint of :mod:`theory.losses.constraints` at ridge 1
     (with a hard constraint the ridge only scales the objective), started from the structured hinge. Order
     parameters as :func:`solve_max_margin_hinge_limit`."""
-    from theory.losses.constraints import LIMITS
-
-    problem = StructuredProblem(params, loss=LIMITS["max-margin"], lam=1.0)
-    x, res, ok, message = _solve_limit(problem, tol)
+    problem, x, res, ok, message = _solve_constraint(params, "max-margin", tol)
     out = convex._result(problem, x, res, ok, message)
     norm = problem.norm_euclid(x) if x is not None and np.all(np.isfinite(x)) else math.nan
     cz, cw, sigma = out.order.c_z, out.order.c_w, out.order.sigma
@@ -483,22 +660,24 @@ def solve_structured(params, *, x0=None, tol: float = convex.DEFAULT_TOL) -> Poi
     """The theory at a point whose data model is a Gaussian covariate case (``params.data``), any learner."""
     if params.learner.is_max_margin:
         return solve_max_margin(params, tol=tol)
+    if params.learner.lam == 0.0:  # the ridgeless limit (a warm start x0 is not used: its unknowns change at the line)
+        return solve_structured_ridgeless(params, tol=tol)
     return solve_structured_convex(params, x0=x0, tol=tol)
 
 
 def structured_refusal(params) -> str | None:
     """Why the structured route cannot answer ``params``, or None: the max-margin student on noisy labels beyond the
     separability line of noisy kept data (separability is invariant under x -> Sigma^(-1/2) x: the isotropic line
-    applies); a ridgeless learner (L = 0)."""
+    applies); the ridgeless square loss at the interpolation threshold alpha_prune = 1."""
     if params.learner.is_max_margin and not params.labels.is_clean:
         from theory.convex import limit_exists
         from theory.separability import max_margin_refusal
 
         if not limit_exists(params, "max-margin"):
             return max_margin_refusal(params)
-    if params.learner.lam == 0.0:
-        return (f"learner {params.learner}: the ridgeless limit is not implemented for a Gaussian covariate case "
-                f"(use a ridge > 0 or max-margin)")
+    if params.learner.lam == 0.0 and params.learner.kind == "square" and params.alpha_prune == 1.0:
+        return (f"learner {params.learner} at alpha_prune = 1: the interpolation threshold, where the norm of the "
+                f"minimum-norm interpolator and of least squares diverges and eps tends to 1/2 (no fixed point)")
     try:
         geometry_of(params)
     except ValueError as exc:
@@ -507,4 +686,5 @@ def structured_refusal(params) -> str | None:
 
 
 __all__ = ["Prior", "StructuredProblem", "solve_structured", "solve_square", "solve_max_margin",
-           "kept_second_moments", "square_fixed_point", "student_error", "Learner"]
+           "solve_structured_ridgeless", "kept_second_moments", "square_fixed_point", "min_norm_fixed_point",
+           "least_squares_fixed_point", "ridgeless_norm", "student_error", "Learner"]
