@@ -36,6 +36,28 @@ def test_solve_with_a_power_case_prints_the_library_numbers(capsys):
     assert code == 0 and rec["covariance"] == "power:1.5,1,200" and abs(rec["eps"] - ref.eps) < 1e-12
 
 
+def test_power_without_n_is_named_with_the_default_n(capsys):
+    """--covariance power:a,b (issue 27's spelling) is power:a,b,1000, and the record says so."""
+    code, out = _run(solve_main, ["--alpha-prune", "2", "-f", "0.3", "--keep", "hard", "--learner", "square:0.1",
+                                  "--covariance", "power:1.5,2", "--theta", "10", "--format", "json"], capsys)
+    rec = json.loads(out)[0]
+    ref = solve_point(Params(2.0, 0.3, "hard", 10.0, "square:0.1", data="power:1.5,2,1000"))
+    assert code == 0 and rec["covariance"] == "power:1.5,2,1000" and rec["eps"] == ref.eps
+
+
+@pytest.mark.parametrize("learner, labels", [("square:0", "clean"), ("logistic:0", "flip:0.2"), ("hinge:0", "clean")])
+def test_ridgeless_learners_are_answered(learner, labels, capsys):
+    """L = 0 on a case: the structured route's limit (docs/theory.md 9), no longer refused."""
+    argv = ["--alpha-prune", "3", "-f", "0.3", "--keep", "hard", "--learner", learner, "--labels", labels,
+            "--covariance", "power:1.5,1,200", "--theta", "10", "--format", "json"]
+    code, out = _run(solve_main, argv, capsys)
+    rec = json.loads(out)[0]
+    ref = solve_point(Params(3.0, 0.3, "hard", 10.0, learner, labels, data="power:1.5,1,200"))
+    assert code == 0 and rec["success"] and rec["eps"] == ref.eps
+    if learner == "square:0":
+        _refused(solve_main, ["--alpha-prune", "1", *argv[2:]], capsys, "interpolation threshold")
+
+
 def test_a_case_with_its_own_probe_takes_its_angle_and_refuses_theta(tmp_path, capsys):
     base = Case.power(1.0, 1.0, 60)
     path = tmp_path / "own.npz"
@@ -49,7 +71,7 @@ def test_a_case_with_its_own_probe_takes_its_angle_and_refuses_theta(tmp_path, c
              "--probe-alpha")
 
 
-@pytest.mark.parametrize("spec, needle", [("power:1,2", "takes three or four numbers"),
+@pytest.mark.parametrize("spec, needle", [("power:1", "takes two to four numbers"),
                                           ("/nonexistent/case.npz", "cannot read case file"),
                                           ("bad", "cannot read case file")])
 def test_bad_cases_exit_2_naming_the_flag(spec, needle, capsys):
