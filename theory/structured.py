@@ -240,8 +240,10 @@ class StructuredProblem(ConvexProblem):
         return r, jac[:, cols], float(m[4])
 
     def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
-        """Damped fixed-point steps in the conjugate variables: V <- (1 - lambda tau0) / V_hat, sigma <- sigma_new,
-        c <- c - lambda (c - c_new) / (lambda + V_hat) (the isotropic steps at Sigma = I)."""
+        """Damped fixed-point steps in the conjugate variables: V <- (1 - lambda tau0) / V_hat = (1/N) sum lambda_k /
+        (lambda + V_hat lambda_k), sigma <- sigma_new, c <- c - lambda (c - c_new) / (lambda + V_hat) (the isotropic
+        steps at Sigma = I); stopped, returning the point before, where a step lands in the dead zone (alpha C below
+        DEAD_ZONE)."""
         lam = self.lam
         prev = x
         for _ in range(steps):
@@ -253,7 +255,8 @@ class StructuredProblem(ConvexProblem):
                 # a student along the probe meets every margin); go back to the point before it
                 return prev
             c_new, sig2, t, vhat, _ = self.prior_update(m, V)
-            V_new = (1.0 - lam * t.tau0) / vhat if vhat > 0 else math.inf
+            with np.errstate(divide="ignore"):  # V = (1 - lambda tau0) / V_hat written without the 0 / 0 at V_hat = 0
+                V_new = float(np.mean(self.prior.s / (lam + vhat * self.prior.s)))
             if not (0.0 < V_new < math.inf and sig2 >= 0.0):
                 break
             c = np.array([cz, cw][:self.n_c])
@@ -448,14 +451,16 @@ def solve_structured_ridgeless(params, *, tol: float = convex.DEFAULT_TOL) -> Po
     loss = params.learner.loss_function
     if convex.limit_exists(params, loss.ridgeless_limit):
         problem = StructuredProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0)
+        closed = None
         if loss.ridgeless_limit == "min-norm":
-            x, res, ok, message = _polish(problem, min_norm_fixed_point(problem), tol, "minimum-norm interpolator")
+            closed = _polish(problem, min_norm_fixed_point(problem), tol, "minimum-norm interpolator")
+        if closed is not None and closed[2]:
+            x, res, ok, message = closed
         else:
-            ok, res = False, math.inf
-        if not ok:
-            got = _solve_constraint(params, loss.ridgeless_limit, tol)
-            if got[3] or got[2] < res:
-                problem, x, res, ok, message = got
+            problem, x, res, ok, message = _solve_constraint(params, loss.ridgeless_limit, tol)
+            if closed is not None and closed[1] < res:
+                problem = StructuredProblem(params, loss=LIMITS[loss.ridgeless_limit], lam=1.0)
+                x, res, ok, message = closed
         return _convex_result(problem, x, res, ok, message)
     iso = replace(params, data="isotropic")
     if params.learner.kind == "square":
@@ -475,7 +480,9 @@ def _convex_result(problem: StructuredProblem, x, res, ok, message) -> PointResu
 def _solve(problem: StructuredProblem, x0, tol: float):
     """(x, residual, accepted, message): the isotropic solver's strategy (``docs/theory.md`` 8) on the structured
     equations: a warm start; Newton with the analytic Jacobian from two damped fixed-point steps, else from the bare
-    guess, else ten steps and MINPACK's hybrid Powell method; else continuation in lambda from lambda x 10^4."""
+    guess, else ten steps and MINPACK's hybrid Powell method (from the steps, then from the bare guess); else
+    continuation in lambda from lambda x 10^4 in half decades (each solution the next start, else the same with V
+    scaled as 1 / lambda; cold where no solution precedes: at the top, and after a step that lost the path)."""
     best = None
     if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
         x, res, ok = convex._newton(problem, np.asarray(x0, dtype=float), tol)
@@ -497,21 +504,31 @@ def _solve(problem: StructuredProblem, x0, tol: float):
         return (*best, "converged" if best[2] else "residual above tolerance")
     x = None
     ok = False
-    for k in (4, 3, 2, 1, 0.5, 0):
+    for k in CONTINUATION_DECADES:
         sub = StructuredProblem(replace(problem.params, learner=str(problem.learner.with_ridge(problem.lam * 10.0**k))),
                                 scaled=problem.cz_scale != 1.0)
-        if x is None:
-            x = sub.fixed_point_steps(sub.guess(), 10)
-        x, res, ok = convex._newton(sub, x, tol)
+        if x is None:  # a cold start (one that fails at the top of the ladder moves on to the next ridge)
+            got = convex._newton(sub, sub.fixed_point_steps(sub.guess(), 10), tol)
+        else:  # from the last solution, else with V scaled as 1/lambda (the regime where the data are fitted)
+            for shift in (0.0, 0.5 * math.log(10.0)):
+                start = np.array(x, dtype=float)
+                start[-1] += shift
+                got = convex._newton(sub, start, tol)
+                if got[2]:
+                    break
         problem.nfev += sub.nfev
-        if not ok:
-            break
+        ok = got[2]
+        x = got[0] if ok else None  # a lost path starts cold again at the next ridge
     if ok:
         res, ok = convex._accept(problem, x, tol)
         if ok or res < best[1]:
             return x, res, ok, "converged (continuation in lambda)" if ok else "residual above tolerance"
     return (*best, "residual above tolerance")
 
+
+# continuation in lambda: from lambda x 10^4 down in half decades (a decade lost the path on keep easy at theta = 0
+# with flips, where V changes fast with lambda)
+CONTINUATION_DECADES = (4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.5, 0.0)
 
 # soft-loss starts for a constraint: small ridges first; the large ones last, for kept data whose margins are met at a
 # large ridge already (keep easy at small f and large alpha_prune: the hinge at L = 1 is the max-margin student there)
@@ -581,10 +598,11 @@ def _solve_constraint(params, limit: str, tol: float):
     x, res, ok, message = _solve_limit(problem, tol)
     if not ok and abs(problem.measure.z_scale - 1.0) > 1e-3:
         scaled = StructuredProblem(params, loss=LIMITS[limit], lam=1.0, scaled=True)
-        scaled.nfev = problem.nfev
         got = _solve_limit(scaled, tol)
+        problem.nfev += scaled.nfev
         if got[2] or got[1] < res:
-            return (scaled, *got[:3], got[3] + " (c_z in units of the kept field's scale)")
+            x = problem.pack(*scaled.unpack(got[0])) if np.all(np.isfinite(got[0])) else got[0]  # plain unknowns
+            return problem, x, got[1], got[2], got[3] + " (c_z in units of the kept field's scale)"
     return problem, x, res, ok, message
 
 
@@ -595,6 +613,15 @@ def solve_structured_convex(params, *, x0=None, tol: float = convex.DEFAULT_TOL)
         return solve_square(params, tol=tol)
     problem = StructuredProblem(params)
     x, res, ok, message = _solve(problem, x0, tol)
+    if not ok and abs(problem.measure.z_scale - 1.0) > 1e-3:
+        # again with c_z in units of the kept probe field's scale (as theory.convex.solve_convex): its cold guess puts
+        # the kept fields c_z z at O(1) (keep easy at small f: |z| >= 3, where the plain guess meets every margin)
+        scaled = StructuredProblem(params, scaled=True)
+        got = _solve(scaled, None, tol)
+        problem.nfev += scaled.nfev
+        if got[2] or got[1] < res:
+            x, res, ok = problem.pack(*scaled.unpack(got[0])), got[1], got[2]  # q in the plain unknowns (a warm start)
+            message = got[3] + " (c_z in units of the kept field's scale)"
     return _convex_result(problem, x, res, ok, message)
 
 
