@@ -133,6 +133,40 @@ def test_sweep_draws_a_bar_in_seeds_moved_by_every_seed_and_quiet_turns_it_off(f
     assert len(bars) == 1 and quiet.err == "" and _records(quiet.out) == _records(shown.out)
 
 
+def test_a_library_bar_redraws_its_elapsed_time_during_a_long_step(monkeypatch):
+    """theory.progress: a shown bar (stderr a terminal) is redrawn by a clock while no update moves it (one seed at
+    large N takes longer than the "few seconds" of item 13), and the clock stops when the bar closes; off a
+    terminal there is neither bar nor clock."""
+    import io
+    import sys
+    import threading
+
+    from theory import progress as progress_module
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setattr(progress_module, "DELAY", 0.0)
+    monkeypatch.setattr(progress_module, "TICK", 0.02)
+    bar = progress_module.progress(None, total=3, desc="sweep", unit="seed")
+    time.sleep(0.5)  # no update: only the clock draws
+    assert screen.getvalue().count("0/3") >= 5 and "seed" in screen.getvalue()
+    bar.update(3)
+    bar.close()
+    assert not any(t.name == "progress clock" for t in threading.enumerate())
+    drawn = screen.getvalue()
+    time.sleep(0.1)
+    assert screen.getvalue() == drawn  # nothing after close
+    assert list(progress_module.progress(range(3))) == [0, 1, 2]  # over an iterable, as before
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no clock
+    bar = progress_module.progress(None, total=3)
+    assert bar.disable and not any(t.name == "progress clock" for t in threading.enumerate())
+    bar.close()
+
+
 # --- (c) the numba note ----------------------------------------------------------------------------------------------
 def test_numba_cached_reads_the_index_files_beside_the_source(tmp_path, monkeypatch):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
