@@ -3,6 +3,11 @@ against a plain log-spaced grid over (f, lambda) that reaches the same eps* to 1
 
     python -m benchmarks.bench_noisy_frontier            # theta = 0: logistic, 20 % flips; hinge, 5 % flips
     python -m benchmarks.bench_noisy_frontier --theta 10  # slow: minutes per grid
+    python -m benchmarks.bench_noisy_frontier --table     # every learner, 5 % and 20 % flips, theta = 0 and 10 deg
+
+--table times one ridge-optimised frontier point per learner and channel (alpha_prune = 4, keep hard and easy,
+f >= 1e-3), cold: the caches of the kept scale and of the separability line are cleared before each point;
+wall and CPU (process) seconds, so that a run on a shared machine can be read too.
 
 Ours: the alternating search of :func:`theory.frontier.api._best_ridge` (the frontier at the ridgeless limit, the
 best scaled ridge at its optimum, the frontier there), cold, keep hard and easy, f >= 1e-3. The grid: for each rule,
@@ -42,14 +47,42 @@ def grid_best(alpha: float, theta: float, kind: str, labels: str, n: int) -> flo
     return best
 
 
+LEARNERS = ("square", "logistic", "hinge", "squared-hinge")
+TABLE_LABELS = ("flip:0.05", "flip:0.2")
+
+
+def table(alpha: float) -> None:
+    """Cold wall and CPU seconds of a ridge-optimised frontier point for every learner and channel at theta = 0 and
+    10 degrees (see the module docstring)."""
+    from theory.frontier.search import kept_scale_squared
+    from theory.separability import separability_threshold
+
+    print("| theta | learner | labels | wall s | cpu s | eps* | learner at the optimum | f_opt, rule | n_unconverged |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for theta in (0.0, 10.0):
+        for kind in LEARNERS:
+            for labels in TABLE_LABELS:
+                kept_scale_squared.cache_clear()
+                separability_threshold.cache_clear()
+                t0, c0 = time.perf_counter(), time.process_time()
+                best = frontier_point(alpha, theta, FLOOR, ["hard", "easy"], kind, labels)
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                print(f"| {theta:g} | {kind} | {labels} | {wall:.2f} | {cpu:.2f} | {best.eps_frontier:.6g} | "
+                      f"{best.learner} | {best.f_opt:.4g}, {best.keep_opt} | {best.n_unconverged} |", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_noisy_frontier", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alpha-prune", type=float, default=4.0, help="the budget alpha_prune")
     parser.add_argument("--theta", type=float, default=0.0, help="probe angle in degrees")
     parser.add_argument("--cap", type=float, default=300.0, help="seconds after which a grid stops refining")
+    parser.add_argument("--table", action="store_true", help="time every learner at theta = 0 and 10 deg instead")
     args = parser.parse_args(argv)
     solve_point(Params(1.0, 0.5, "hard", args.theta, "logistic:0.1", "flip:0.1"))  # compile outside the timing
+    if args.table:
+        table(args.alpha_prune)
+        return 0
     for kind, labels in CASES:
         t0 = time.perf_counter()
         ours = frontier_point(args.alpha_prune, args.theta, FLOOR, ["hard", "easy"], kind, labels)

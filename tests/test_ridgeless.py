@@ -102,15 +102,16 @@ def test_the_max_margin_student_on_noisy_labels_in_the_exponential_regime():
     """Keep hard at theta = 0, small f, flip:0.05 below the separability line (4.256): the problem solved in the kept
     field's units (c_z times the kept z's scale, the soft start at ridge 1e-3 gamma^2, continuation by decades of f)
     converges and eps / f tends to a constant, as the kept fields in their own units stop changing (measured
-    0.217781, 0.217859, 0.217859 at f = 1e-2, 1e-3, 1e-4). Below f ~ 1e-5 the closed-form window route loses
-    precision at c_z ~ 1 / f and the solver reports failure (success = False), not a number."""
+    0.217781, 0.217859, 0.217859 at f = 1e-2, 1e-3, 1e-4, and 0.21785889757 from f = 1e-5 to the theory's floor
+    1e-9). Until the in-plane residual was measured in the kept field's scale (theory.convex,
+    ConvexProblem._step_scale) the solver reported failure below f ~ 1e-5."""
     ratios = []
-    for f in (1e-2, 1e-3, 1e-4):
+    for f in (1e-2, 1e-3, 1e-4, 1e-6, 1e-7, 1e-9):
         res = solve_point(Params(4.0, f, "hard", 0.0, labels="flip:0.05"))
         assert res.success and res.route == "hard-margin"
         ratios.append(res.eps / f)
     assert ratios[2] == pytest.approx(ratios[1], rel=1e-5) and ratios[1] == pytest.approx(ratios[0], rel=1e-2)
-    assert not solve_point(Params(4.0, 1e-7, "hard", 0.0, labels="flip:0.05")).success
+    assert ratios[3:] == pytest.approx([ratios[2]] * 3, rel=1e-8)
 
 
 def test_small_ridges_at_small_f_converge_in_the_kept_fields_units():

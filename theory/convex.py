@@ -31,7 +31,9 @@ continues in lambda from a strongly regularised problem (lambda x 10^k, k = 4, 3
 next start). Otherwise ``success`` is False and the residual says why; no number is returned as converged that
 was not.
 
-**Ridgeless and constraint problems** (:func:`ridgeless_problem`): at ridge 0 the residual r_c is alpha A V / |u|;
+**Ridgeless and constraint problems** (:func:`ridgeless_problem`): at ridge 0 the residual r_c is
+alpha A V / (|u| E_kept[field^2]) (the relative change of c that Newton's step asks for: without the kept field's
+scale E_kept[z^2] ~ f^2 pi / 6, keep hard at f = 1e-3 met the tolerance 1e-10 with c_z wrong by 1e-5 relative);
 the margin and interpolation constraints (:mod:`theory.losses.constraints`) are solved at ridge 1 from the soft
 loss at a small ridge (in units of the kept probe field's scale squared), with c_z in units of that scale
 (``ConvexProblem(scaled=True)``), and below f = 0.01 from the scaled solution a decade of f up. A point that fails
@@ -102,6 +104,11 @@ class ConvexProblem:
         self.chan_param = float(self.labels.param) if self.labels.kind != "clean" else 0.0
         self.pieces = self.measure.theta0_pieces
         self.cz_scale = self.measure.z_scale if scaled else 1.0
+        # E_kept[z^2], E_kept[w^2] = 1: the ridgeless residual alpha A V / (|u| E_kept[field^2]) is the relative
+        # change of c it asks for (dA/dc ~ E_kept[field^2] / V), so its tolerance bounds c's error as at lam > 0
+        self.field_scale2 = (self.measure.z_scale ** 2, 1.0)
+        self.constraint = self.loss in LIMITS.values()
+        self.balanced = True  # the in-plane residual's scale (see _step_scale)
         self.nfev = 0
 
     # ---- quadrature --------------------------------------------------------------------------------
@@ -154,6 +161,19 @@ class ConvexProblem:
         c = [cz * self.cz_scale, cw] if self.n_c == 2 else [cz * self.cz_scale]
         return np.array([*c, math.log(sigma), math.log(V)])
 
+    def _step_scale(self, i: int, V: float, norm: float) -> float:
+        """g in the in-plane residual r_c = (lambda c + alpha A) g, g = V / (|u| (lambda V + F)), F = E_kept[z^2]
+        for c_z, 1 for c_w: Newton's step in c over |u| (d(alpha A)/dc ~ F / V), so that the tolerance bounds c's
+        relative error at every ridge; (c + alpha A / lambda) / |u| for lambda V >> F, without its 1 / lambda
+        amplification of the moments' rounding as lambda -> 0, and alpha A V / (|u| F) at lambda = 0. A constraint
+        limit (:mod:`theory.losses.constraints`, at lambda = 1) is solved with it first (it converges in fewer
+        steps), then, if that fails, with (c + alpha A) / |u| (``balanced`` False): near the separability line the
+        limit's V tends to 0, where g does too, and Newton's method could follow V to 0 (keep hard, flip:0.05,
+        alpha_prune = 4, f = 0.82, where the line is 4.07)."""
+        if self.constraint and not self.balanced:
+            return 1.0 / (self.lam * norm)
+        return V / (norm * (self.lam * V + self.field_scale2[i]))
+
     def residual(self, x: np.ndarray) -> np.ndarray:
         """The scaled residuals (r_c, r_sigma, r_V) of the module docstring."""
         return self.residual_and_mass(x)[0]
@@ -164,12 +184,7 @@ class ConvexProblem:
         m = self.moments(cz, cw, sigma, V)
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
-        if lam == 0.0:  # the unregularised minimiser: alpha A = 0, scaled as the step alpha A V it asks for
-            r = [a * m[i] * V / norm for i in range(self.n_c)]
-        else:
-            r = [(cz + a * m[0] / lam) / norm]
-            if self.n_c == 2:
-                r.append((cw + a * m[1] / lam) / norm)
+        r = [(lam * c + a * m[i]) * self._step_scale(i, V, norm) for i, c in ((0, cz), (1, cw))[:self.n_c]]
         r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         return np.array(r), float(m[4])
 
@@ -195,16 +210,15 @@ class ConvexProblem:
         d = dm * np.array([1.0 / self.cz_scale, 1.0, sigma, V])  # d/d(x_0 = c_z scale, c_w, ln sigma, ln V)
         dnorm = np.array([cz / self.cz_scale, cw, sigma * sigma, 0.0]) / norm
         rows, jac_rows = [], []
-        for i, c in ((0, cz), (1, cw))[:self.n_c]:
-            if lam == 0.0:  # r = alpha A V / |u| (see residual_and_mass)
-                num = a * m[i] * V
-                rows.append(num / norm)
-                jac_rows.append((a * V * d[i] + np.array([0.0, 0.0, 0.0, num])) / norm - num * dnorm / norm**2)
-                continue
-            num = c + a * m[i] / lam
-            rows.append(num / norm)
+        for i, c in ((0, cz), (1, cw))[:self.n_c]:  # r = (lam c + alpha A) g, g = V / (|u| (lam V + F))
+            num = lam * c + a * m[i]
+            g = self._step_scale(i, V, norm)
+            field2 = self.field_scale2[i]
             unit = np.eye(4)[i] / (self.cz_scale if i == 0 else 1.0)  # d c_i / d x_i
-            jac_rows.append((unit + a * d[i] / lam) / norm - num * dnorm / norm**2)
+            dg_dlnV = 0.0 if self.constraint and not self.balanced else g * field2 / (lam * V + field2)
+            dg = -g * dnorm / norm + np.array([0.0, 0.0, 0.0, dg_dlnV])
+            rows.append(num * g)
+            jac_rows.append((lam * unit + a * d[i]) * g + num * dg)
         rows += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         jac_rows += [-a * d[2] / sigma**2 + np.array([0.0, 0.0, 2.0 * a * m[2] / sigma**2, 0.0]),
                      -a * d[3] - np.array([0.0, 0.0, 0.0, lam * V])]
@@ -305,21 +319,56 @@ def _accept(problem: ConvexProblem, x: np.ndarray, tol: float) -> tuple[float, b
 
 def solve_convex(params, *, x0=None, tol: float = DEFAULT_TOL) -> PointResult:
     """Solve the convex learner's fixed point at ``params`` (a :class:`theory.Params` whose learner is a loss of
-    :mod:`theory.losses` with ridge L). ``x0``: the ``x`` of a neighbouring result (warm start).
+    :mod:`theory.losses` with ridge L). ``x0``: a warm start, a neighbouring :class:`PointResult` (its order
+    parameters, packed in this problem's units: :func:`_packed_start`) or the ``x`` of a neighbouring result.
 
     Ridgeless (L = 0) and max-margin points are solved as their own limits (:func:`ridgeless_problem`): the
     constraint loss of :mod:`theory.losses.constraints` at ridge 1 where the constraint can be met, else the
     fixed point at L = 0."""
+    if params.probe_angle != 0.0 and unpruned(params):
+        return _rotated(solve_convex(replace(params, probe_angle_deg=0.0), tol=tol), params)
     problem = ridgeless_problem(params)
     res = _solve_problem(problem, x0, tol)
+    if not res.success and problem.constraint:  # again with the constraint's plain residual (_step_scale)
+        plain = ConvexProblem(params, loss=problem.loss, lam=problem.lam, scaled=problem.cz_scale != 1.0)
+        plain.balanced = False
+        plain.nfev = problem.nfev
+        retry = _solve_problem(plain, x0, tol)
+        if retry.success:
+            return retry
     if not res.success and problem.cz_scale == 1.0:
         # the same problem in the kept field's units (keep hard at small f with a ridge ~ gamma^2: c_z ~ 1/gamma)
         scaled = ConvexProblem(params, loss=problem.loss, lam=problem.lam, scaled=True)
-        retry = _solve_problem(scaled, None, tol)
+        retry = _solve_problem(scaled, x0 if isinstance(x0, PointResult) else None, tol)
         scaled.nfev += problem.nfev
         if retry.success:
             return replace(retry, nfev=scaled.nfev)
     return res
+
+
+def unpruned(params) -> bool:
+    """True when the rule of ``params`` keeps every example (one window over the whole line with weight 1: every
+    window rule at f = 1): the kept data are then the pool, whatever the probe, and the point does not depend on
+    the probe angle."""
+    try:
+        windows = params.rule.windows(params.keep_fraction)
+    except ValueError:  # weighted and label-aware rules
+        return False
+    return (windows.shape[0] == 1 and windows[0, 0] == -math.inf and windows[0, 1] == math.inf
+            and windows[0, 2] == 1.0 and windows[0, 3] == 0.0)
+
+
+def _rotated(res: PointResult, params) -> PointResult:
+    """The result at theta = 0 of an unpruned point (:func:`unpruned`) as the point at the probe angle of ``params``:
+    the in-plane student c_T along the teacher T = cos(theta) J_p + sin(theta) e_w has c_z = c_T cos(theta) and
+    c_w = c_T sin(theta); sigma, V, eps and R do not change (the angle enters only through the basis)."""
+    order = res.order
+    theta = params.probe_angle
+    cz, cw = order.c_z * math.cos(theta), order.c_z * math.sin(theta)
+    x = (cz, cw, math.log(order.sigma), math.log(order.V)) if res.success else (math.nan,) * 4
+    return replace(res, params=params, rho=cz / order.norm, q=x,
+                   message=f"{res.message} (unpruned: solved at theta = 0, rotated)",
+                   order=replace(order, c_z=cz, c_w=cw))
 
 
 def ridgeless_problem(params) -> ConvexProblem:
@@ -371,16 +420,41 @@ def _limit_start(problem: ConvexProblem, tol: float) -> np.ndarray | None:
     return None
 
 
+LIMIT_START = object()  # the start of a constraint limit from its soft loss, computed only when reached
+
+
+def _packed_start(problem: ConvexProblem, x0) -> np.ndarray | None:
+    """The warm start in ``problem``'s unknowns: a neighbouring :class:`PointResult` by its order parameters
+    (c_z, c_w, sigma, V), packed in this problem's units (:meth:`ConvexProblem.pack`: scaled or not, one or two
+    overlaps); an array as given (already this problem's unknowns); None if neither is usable."""
+    if isinstance(x0, PointResult):
+        order = x0.order
+        V = order.V
+        lam = x0.params.learner.lam  # a soft neighbour (ridge L > 0) of a constraint limit: its V is L V there
+        if lam is not None and lam > 0.0 and problem.loss in LIMITS.values():
+            V = lam * V
+        if not (all(math.isfinite(v) for v in (order.c_z, order.c_w, order.sigma, V)) and order.sigma > 0.0
+                and V > 0.0):
+            return None
+        return problem.pack(order.c_z, order.c_w, order.sigma, V)
+    if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
+        return np.asarray(x0, dtype=float)
+    return None
+
+
 def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
     params = problem.params
     best = None
-    if x0 is None and problem.loss in LIMITS.values():
-        x0 = _limit_start(problem, tol)
-    starts = []
-    if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
-        starts.append(np.asarray(x0, dtype=float))
+    x0 = _packed_start(problem, x0)
+    starts = [] if x0 is None else [x0]
+    if problem.loss in LIMITS.values():
+        starts.append(LIMIT_START)  # computed when reached: the soft loss at a small ridge (_limit_start)
     starts.append(None)
     for start in starts:
+        if start is LIMIT_START:
+            start = _limit_start(problem, tol)
+            if start is None:
+                continue
         if start is None:
             # the analytic Newton from two fixed-point steps (24 Kolossov points: 8.7 evaluations on average),
             # else from the bare guess (where the fixed-point map diverges), else ten steps and hybr

@@ -217,6 +217,9 @@ def _structured_refusal(params: Params) -> str | None:
 ROUTES["structured"] = Route("structured", _solve_structured, _structured_refusal, (), 1e-10)
 
 
+CONVEX_ROUTES = ("convex", "hard-margin")  # the routes of theory.convex.solve_convex (one kind of warm start)
+
+
 def route_name(params: Params) -> str:
     """The route of ``params``: its learner's (:attr:`theory.learners.Learner.route`), except that the max-margin
     student on noisy labels or with a rule that is no window is the margin constraint of the convex theory
@@ -240,14 +243,16 @@ def route_for(params: Params) -> Route:
     return route
 
 
-def solve_point(params: Params, *, x0: Sequence[float] | None = None, tol: float | None = None,
+def solve_point(params: Params, *, x0: PointResult | Sequence[float] | None = None, tol: float | None = None,
                 **options: Any) -> PointResult:
     """The theory at ``params`` (any learner, rule and label channel), by the route of :func:`route_for`.
 
     Parameters
     ----------
     params : the point.
-    x0 : optional warm start, the ``q`` of a neighbouring :class:`PointResult` of the same route.
+    x0 : optional warm start: a neighbouring :class:`PointResult` (the convex route reads its order parameters,
+        so a neighbour solved in other units or at another ridge starts it as well; a result of another route is
+        ignored), or the ``q`` of a neighbouring result of the same route.
     tol : acceptance threshold on the largest scaled residual (default: the route's, 1e-10 on both).
     options : keywords of the route (max-margin: ``method`` "hybr" or "lm", ``options`` for
         ``scipy.optimize.root``, ``problem`` a prebuilt :class:`theory.saddle.Problem`). A keyword the route does
@@ -268,7 +273,20 @@ def solve_point(params: Params, *, x0: Sequence[float] | None = None, tol: float
         tol = route.default_tol
     if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and math.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    return route.solve(params, x0=x0, tol=float(tol), **options)
+    return route.solve(params, x0=_warm_start(x0, route), tol=float(tol), **options)
+
+
+def _warm_start(x0: PointResult | Sequence[float] | None, route: Route) -> PointResult | Sequence[float] | None:
+    """What the route's solve takes as a warm start: a neighbouring result as it is for the convex solver
+    (:func:`theory.convex.solve_convex` packs its order parameters in its own units), its ``q`` for the others; a
+    result of another route or that did not converge starts nothing."""
+    if not isinstance(x0, PointResult):
+        return x0
+    if not x0.success:
+        return None
+    if route.solve is _solve_convex:
+        return x0 if x0.route in CONVEX_ROUTES else None
+    return x0.q if x0.route == route.name else None
 
 
 def solve_saddle(params: Params, *, x0: Sequence[float] | None = None, tol: float | None = None,

@@ -24,6 +24,7 @@ dimension at theta = 0, where c_w = 0 by symmetry); the gradient norm at the end
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from scipy import optimize, special
 
 from theory.kept import KeptMeasure
 from theory.labels import LabelChannel
+from theory.model import Params
 from theory.records import Record
 
 W_RANGE = 9.0
@@ -115,7 +117,15 @@ class _KeptNodes:
 
 def separability_threshold(params) -> Separability:
     """alpha_sep of the module docstring at ``params`` (its rule, keep fraction, probe angle and label channel;
-    alpha_prune and the learner are not used). Raises ``ValueError`` if the minimisation does not converge."""
+    alpha_prune and the learner are not used). Raises ``ValueError`` if the minimisation does not converge.
+    Cached by those four (the ridgeless convex route asks at every point of a frontier's scan)."""
+    return _threshold(float(params.keep_fraction), str(params.keep), float(params.probe_angle_deg),
+                      str(params.labels))
+
+
+@functools.lru_cache(maxsize=4096)
+def _threshold(keep_fraction: float, keep: str, probe_angle_deg: float, labels: str) -> Separability:
+    params = Params(1.0, keep_fraction, keep, probe_angle_deg, labels=labels)
     channel = LabelChannel.parse(params.labels)
     fields = dict(keep_fraction=params.keep_fraction, keep=str(params.keep), probe_angle_deg=params.probe_angle_deg,
                   labels=str(params.labels))
@@ -124,17 +134,26 @@ def separability_threshold(params) -> Separability:
         return Separability(**fields, alpha_sep=math.inf, h_min=0.0, c_z=math.inf, c_w=0.0, gradient=0.0)
     measure = _KeptNodes(params)
     if abs(measure.mass - 1.0) > 1e-9:
-        raise ValueError(f"separability at {params}: the kept measure's quadrature has mass {measure.mass:.12g}")
+        raise ValueError(f"separability at {_where(params)}: the kept measure's quadrature has mass "
+                         f"{measure.mass:.12g}")
     dim = 1 if params.probe_angle == 0.0 else 2
     sol = optimize.minimize(measure.h, np.zeros(dim), jac=True, method="BFGS", options={"gtol": 1e-12})
     value, grad = measure.h(sol.x)
     gnorm = float(np.max(np.abs(grad)))
     if not (math.isfinite(value) and value > 0.0 and gnorm < GRADIENT_TOL):
-        raise ValueError(f"separability at {params}: the minimisation of h stopped at gradient {gnorm:.1e} "
+        raise ValueError(f"separability at {_where(params)}: the minimisation of h stopped at gradient {gnorm:.1e} "
                          f"(h = {value:.6g}; {sol.message})")
     c = np.append(sol.x, 0.0)
     return Separability(**fields, alpha_sep=1.0 / value, h_min=value, c_z=float(c[0]), c_w=float(c[1]),
                         gradient=gnorm)
+
+
+separability_threshold.cache_clear = _threshold.cache_clear  # for a cold benchmark
+
+
+def _where(params) -> str:
+    return (f"keep {params.keep}, f = {params.keep_fraction:g}, theta = {params.probe_angle_deg:g}, "
+            f"labels {params.labels}")
 
 
 def max_margin_refusal(params) -> str:

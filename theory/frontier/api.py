@@ -227,17 +227,25 @@ RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at 
 
 def _ridge_search(params: Params) -> tuple[float | None, PointResult]:
     """(ln s* or None for s = 0, the theory there): the scaled ridge s = lambda / E_kept[z^2] in [0, inf) minimising
-    eps at ``params`` (a convex learner; its ridge is ignored): s = 0 and a scan of ``N_RIDGE_SCAN`` values of ln s
-    over ``RIDGE_RANGE`` refined by bounded Brent (xatol 0.05). ``ValueError`` if no ridge converges."""
+    eps at ``params`` (a convex learner; its ridge is ignored): a scan of ``N_RIDGE_SCAN`` values of ln s over
+    ``RIDGE_RANGE`` from the strongest ridge down, then s = 0, refined by bounded Brent (xatol 0.05); every point
+    after the first is warm-started from the converged point nearest in ln s (the strongly regularised end is the
+    easy one to start cold). ``ValueError`` if no ridge converges."""
     kind = str(params.learner).partition(":")[0]
     gamma2 = kept_scale_squared(params.keep_fraction, str(params.keep), params.probe_angle_deg, str(params.labels))
     cache: dict = {}
+
+    def nearest(log_s: float | None) -> PointResult | None:
+        solved = [k for k, v in cache.items() if k is not None and v is not None]
+        if not solved:
+            return None
+        return cache[min(solved, key=lambda k: k if log_s is None else abs(k - log_s))]  # s = 0: the weakest
 
     def at(log_s: float | None) -> PointResult | None:
         if log_s not in cache:
             lam = 0.0 if log_s is None else float(f"{math.exp(log_s) * gamma2:.6g}")
             try:
-                res = solve_point(replace(params, learner=f"{kind}:{lam:.6g}"))
+                res = solve_point(replace(params, learner=f"{kind}:{lam:.6g}"), x0=nearest(log_s))
             except ValueError:
                 res = None
             cache[log_s] = res if res is not None and res.success else None
@@ -249,9 +257,10 @@ def _ridge_search(params: Params) -> tuple[float | None, PointResult]:
 
     lo, hi = (math.log(x) for x in RIDGE_RANGE)
     grid = np.linspace(lo, hi, N_RIDGE_SCAN)
-    values = [eps(float(x)) for x in grid]
+    values = [eps(float(x)) for x in grid[::-1]][::-1]
     i = int(np.argmin(values))
-    if math.isfinite(values[i]):
+    # s = 0 is the left neighbour of the scan: a minimum at the scan's weakest ridge that s = 0 undercuts lies at 0
+    if math.isfinite(values[i]) and not (i == 0 and eps(None) <= values[0]):
         a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
         with np.errstate(invalid="ignore"):  # +inf where a ridge did not converge
             optimize.minimize_scalar(eps, bounds=(a, b), method="bounded", options={"xatol": 0.05})

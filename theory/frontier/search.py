@@ -2,7 +2,9 @@
 
 The search over log f is a scan (``N_SCAN`` points a rule, warm-started along f from f = 1 down) followed by
 bounded Brent (``scipy.optimize.minimize_scalar``, ``xatol`` = 1e-6 in log f) in the bracket around the best
-scanned point of *each* local minimum, so that several minima across the rules are all refined. An optimum on
+scanned point of *each* local minimum, so that several minima across the rules are all refined. A minimum at an
+end of the scan (the floor, or f = 1) whose error rises one step inwards (``BOUND_PROBE`` of the bracket) is that
+end, without Brent (which would converge onto it in ~20 evaluations). An optimum on
 the bound f_floor is flagged ``at_floor`` and never reported as interior. A rule family (``band``, ``mix``,
 ``soft``) has its parameter optimised too (:func:`best_of_family`). The result is an :class:`Optimum`.
 
@@ -25,6 +27,7 @@ from theory.model import Params
 from theory.point import PointResult, solve_point
 
 N_SCAN = 24
+BOUND_PROBE = 1e-3  # a minimum at an end of the scan is checked one step of this fraction of the bracket inwards
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, 
 
 def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
           ) -> tuple[np.ndarray, list]:
-    """eps and solver states on the log f grid (from f = 1 down, warm-started).
+    """eps and the converged results (warm starts for Brent) on the log f grid (from f = 1 down, each point
+    warm-started from the last converged one).
 
     A point where the saddle point does not converge is +inf (excluded from the minimum, counted by
     the caller). Known case: easy windows of a huge pool at theta > 0, where the student approaches the
@@ -130,8 +134,8 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
             eps[i] = math.nan
             continue
         if res.success:
-            eps[i], x0 = res.eps, res.q
-            states[i] = res.q
+            eps[i], x0 = res.eps, res
+            states[i] = res
     return eps, states
 
 
@@ -146,8 +150,10 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     best = (math.inf, 1.0, "hard")
     n_unconverged = 0
     n_undefined = 0
+    floor_start = {}  # rule -> its converged result nearest the floor (the warm start of the floor's evaluation)
     for keep in keeps:
         eps, states = _scan(alpha_of_f, keep, setting, log_f)
+        floor_start[keep] = next((state for state in states if state is not None), None)
         n_unconverged += int(np.sum(np.isinf(eps)))
         n_undefined += int(np.sum(np.isnan(eps)))
         around = np.where(np.isfinite(eps), eps, np.inf)  # a neighbour outside the domain (NaN) bounds nothing
@@ -157,21 +163,29 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
             if not ((i == 0 or eps[i] <= around[i - 1]) and (i == log_f.size - 1 or eps[i] <= around[i + 1])):
                 continue
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
+
+            def eps_at(x: float, k=keep, q=states[i]) -> float:
+                return _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, setting, q)
+
+            if i in (0, log_f.size - 1):  # a minimum on an end of the scan: does eps rise from that end?
+                inward = log_f[i] + BOUND_PROBE * (b - a) * (1 if i == 0 else -1)
+                if eps_at(inward) > eps[i]:  # yes: on [a, b] (unimodal, as Brent assumes) the end is the minimum
+                    if eps[i] < best[0]:
+                        best = (float(eps[i]), math.exp(float(log_f[i])), keep)
+                    continue
             with np.errstate(invalid="ignore"):  # inf at unconverged points
-                res = optimize.minimize_scalar(
-                    lambda x, k=keep, q=states[i]: _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, setting, q),
-                    bounds=(a, b), method="bounded", options={"xatol": 1e-6},
-                )
+                res = optimize.minimize_scalar(eps_at, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
             for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
                 if e < best[0]:
                     best = (e, math.exp(x), keep)
     eps_best, f_opt, keep_opt = best
+    start = floor_start.get(keep_opt)
     keep_opt = rule_at(keep_opt, f_opt)
     # an optimum within Brent's tolerance of the floor is the floor: evaluate there exactly
     at_floor = math.log(f_opt) - lo < 1e-4
     if at_floor:
         f_opt = f_floor
-        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting))
+        eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting, start))
     if not math.isfinite(eps_best):
         raise RuntimeError(f"no converged point on the scan over f at {setting}")
     return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined)
