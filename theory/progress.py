@@ -17,7 +17,9 @@ def progress(iterable: Iterable | None, total: int | None = None, desc: str = ""
     """A tqdm progress bar over ``iterable`` (or a manual one when None) on stderr, shown after :data:`DELAY` s,
     counting ``unit`` (e.g. ``"seed"``). Every update redraws it (at most every 0.1 s: ``miniters=0``, so that it
     does not stand still when updates slow down after fast ones), and so does a clock every :data:`TICK` s, so that
-    its elapsed time moves during one long step (a seed at large N). Off (tqdm's ``disable=None``: no bar, no clock)
+    its elapsed time moves during one long step, as far as the step lets the clock thread run (numpy, scipy and
+    Python code do; a numba kernel compiled without ``nogil`` holds the GIL until it returns: the max-margin
+    active set of one seed at N = 1300, ~6 s, is one such call). Off (tqdm's ``disable=None``: no bar, no clock)
     when stderr is not a terminal, so that a log file or a pipe gets clean lines."""
     return _bar_class()(iterable, total=total, desc=desc, unit=unit, delay=DELAY, file=sys.stderr, leave=False,
                         disable=None, miniters=0, dynamic_ncols=True)
