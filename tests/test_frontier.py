@@ -165,3 +165,29 @@ def test_max_margin_frontier_on_noisy_labels_exists_where_the_pruned_data_are_se
     assert rec["n_undefined"] > 0 and rec["n_unconverged"] == 0
     assert "n_undefined" not in frontier_point(4.0, 0.0, 1e-2, ["hard"]).record()  # clean labels: as before
     assert p.eps_frontier == pytest.approx(solve_saddle(Params(4.0, 1e-2, "hard", labels="flip:0.05")).eps, rel=1e-12)
+
+
+def test_unconverged_scan_points_are_named_with_their_reason(monkeypatch):
+    """A scan point that does not converge is counted in n_unconverged and named, with its rule, f and reason, in the
+    record's ``unconverged`` (issue 26: "a point that does not converge is named with its reason")."""
+    from dataclasses import replace
+
+    import theory.frontier.search as search
+    from theory.frontier import frontier_point
+
+    solve = search.solve_point
+
+    def failing_between(params, **kwargs):
+        res = solve(params, **kwargs)
+        if 0.1 < params.keep_fraction < 0.3 and str(params.keep) == "easy":
+            return replace(res, success=False, message="forced failure", residual=0.5)
+        return res
+
+    monkeypatch.setattr(search, "solve_point", failing_between)
+    point = frontier_point(2.0, 0.0, 1e-2, ["hard", "easy"], "logistic:0.01", "flip:0.1")
+    rec = point.record()
+    assert point.n_unconverged == len(point.unconverged) > 0
+    assert "keep easy, f = 0.1" in rec["unconverged"] or "keep easy, f = 0.2" in rec["unconverged"]
+    assert "forced failure (residual 0.5)" in rec["unconverged"]
+    clean = frontier_point(2.0, 0.0, 1e-2, ["hard"], "logistic:0.01", "flip:0.1").record()
+    assert "unconverged" not in clean

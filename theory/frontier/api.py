@@ -29,6 +29,7 @@ from theory.point import PointResult, route_for, route_name, solve_point
 from theory.records import Record
 
 DEFAULT_MIN_KEEP_FRACTION = 1e-3
+N_NAMED = 3  # unconverged scan points named in a record (then how many more)
 Progress = Callable[[str], None]  # progress(message): called before each theory point of a search (a command's bar)
 
 
@@ -58,6 +59,8 @@ class FrontierPoint(Record):
     n_undefined : scan points where the student does not exist (the max-margin student beyond the separability line
         of noisy kept data; a rule outside its domain at that f): skipped, counted apart from n_unconverged; in the
         record for noisy labels.
+    unconverged : the unconverged scan points, each named with its reason (in the record as ``unconverged`` when
+        there are any: the first ``N_NAMED``, then how many more).
     """
 
     alpha_prune: float
@@ -74,6 +77,7 @@ class FrontierPoint(Record):
     ridge_scaled: float | None = None
     ridge_at_cap: bool = False
     n_undefined: int = 0
+    unconverged: tuple[str, ...] = ()
 
     RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
                      "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
@@ -88,6 +92,9 @@ class FrontierPoint(Record):
             out["ridge_at_cap"] = self.ridge_at_cap
         if self.labels != "clean":  # noisy labels: scan points where the student does not exist, in their column
             out["n_undefined"] = self.n_undefined
+        if self.unconverged:
+            more = len(self.unconverged) - N_NAMED
+            out["unconverged"] = "; ".join(self.unconverged[:N_NAMED]) + (f"; and {more} more" if more > 0 else "")
         return out
 
 
@@ -160,7 +167,8 @@ def frontier_point(
                              setting.learner, setting.labels)
     best = minimize(_budget(alpha, progress), setting, f_floor, keeps)
     return FrontierPoint(alpha, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, eps_random, f_floor,
-                         best.n_unconverged, setting.learner, setting.labels, n_undefined=best.n_undefined)
+                         best.n_unconverged, setting.learner, setting.labels, n_undefined=best.n_undefined,
+                         unconverged=best.unconverged)
 
 
 RIDGE_RANGE = (1e-6, 1e2)  # the scaled ridges lambda / E_kept[z^2] the frontier scans (log), besides lambda = 0
@@ -188,9 +196,9 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
             setting = Setting(angle_deg, kind, labels, data, ridge_scaled=s)
             try:
                 points[log_s] = _frontier_in(alpha, setting, f_floor, keeps, progress)
-            except RuntimeError:  # nothing converged at this ridge: not a candidate (counted as unconverged)
+            except RuntimeError as exc:  # nothing converged at this ridge: not a candidate (counted as unconverged)
                 points[log_s] = FrontierPoint(alpha, angle_deg, math.inf, f_floor, "hard", False, math.nan, f_floor,
-                                              N_SCAN * len(keeps), f"{kind}:{s:.6g}", labels)
+                                              N_SCAN * len(keeps), f"{kind}:{s:.6g}", labels, unconverged=(str(exc),))
         return points[log_s]
 
     best, best_log_s = at(None), None
@@ -219,7 +227,8 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
     at_cap = best_log_s is not None and min(abs(best_log_s - lo), abs(best_log_s - hi)) < 0.1
     return replace(best, eps_random=eps_random, ridge_scaled=scaled, ridge_at_cap=at_cap,
                    n_unconverged=sum(p.n_unconverged for p in points.values()),
-                   n_undefined=sum(p.n_undefined for p in points.values()))
+                   n_undefined=sum(p.n_undefined for p in points.values()),
+                   unconverged=tuple(u for p in points.values() for u in p.unconverged))
 
 
 RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at its optimum
@@ -291,7 +300,8 @@ def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence
     best = minimize(_budget(alpha, progress, what), setting, f_floor, keeps)
     learner = f"{setting.learner}:{setting.ridge(best.f_opt, best.keep_opt):.6g}"
     return FrontierPoint(alpha, setting.probe_angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor,
-                         math.nan, f_floor, best.n_unconverged, learner, setting.labels, n_undefined=best.n_undefined)
+                         math.nan, f_floor, best.n_unconverged, learner, setting.labels, n_undefined=best.n_undefined,
+                         unconverged=best.unconverged)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,

@@ -72,7 +72,9 @@ class Optimum:
     eps : the lowest error; f_opt, keep_opt : where (the rule with its parameter); at_floor : f_opt is the lower
     bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum);
     n_undefined : scan points where the point does not exist (the max-margin student beyond the separability line
-    of noisy kept data, a rule outside its domain at that f): skipped, not failures.
+    of noisy kept data, a rule outside its domain at that f): skipped, not failures; unconverged : each
+    unconverged point named with its reason (``"keep hard, f = 0.0123: residual above tolerance (residual
+    2.1e-08)"``).
     """
 
     eps: float
@@ -81,6 +83,7 @@ class Optimum:
     at_floor: bool
     n_unconverged: int
     n_undefined: int = 0
+    unconverged: tuple[str, ...] = ()
 
 
 def as_setting(setting: Setting | float) -> Setting:
@@ -115,9 +118,9 @@ def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, 
 
 
 def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
-          ) -> tuple[np.ndarray, list]:
+          ) -> tuple[np.ndarray, list, list[str]]:
     """eps and the converged results (warm starts for Brent) on the log f grid (from f = 1 down, each point
-    warm-started from the last converged one).
+    warm-started from the last converged one), and each unconverged point named with its reason.
 
     A point where the saddle point does not converge is +inf (excluded from the minimum, counted by
     the caller). Known case: easy windows of a huge pool at theta > 0, where the student approaches the
@@ -125,6 +128,7 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
     """
     eps = np.full(log_f.size, np.inf)
     states: list = [None] * log_f.size
+    failures: list[str] = []
     x0 = None
     for i in range(log_f.size - 1, -1, -1):
         f = math.exp(log_f[i])
@@ -136,7 +140,9 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
         if res.success:
             eps[i], x0 = res.eps, res
             states[i] = res
-    return eps, states
+        else:
+            failures.append(f"keep {rule_at(keep, f)}, f = {f:.4g}: {res.message} (residual {res.residual:.2g})")
+    return eps, states, failures
 
 
 def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float,
@@ -151,8 +157,10 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     n_unconverged = 0
     n_undefined = 0
     floor_start = {}  # rule -> its converged result nearest the floor (the warm start of the floor's evaluation)
+    unconverged: list[str] = []
     for keep in keeps:
-        eps, states = _scan(alpha_of_f, keep, setting, log_f)
+        eps, states, failures = _scan(alpha_of_f, keep, setting, log_f)
+        unconverged += failures
         floor_start[keep] = next((state for state in states if state is not None), None)
         n_unconverged += int(np.sum(np.isinf(eps)))
         n_undefined += int(np.sum(np.isnan(eps)))
@@ -188,7 +196,7 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
         eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting, start))
     if not math.isfinite(eps_best):
         raise RuntimeError(f"no converged point on the scan over f at {setting}")
-    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined)
+    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined, tuple(unconverged))
 
 
 FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [lo, hi] -> rule at f
@@ -210,8 +218,8 @@ def best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: S
         if x not in results:
             try:
                 results[x] = minimize_over_f(alpha_of_f, setting, f_floor, [lambda f, x=x: make(x, f)])
-            except RuntimeError:  # nothing converged for this parameter
-                results[x] = Optimum(math.inf, 1.0, make(x, 1.0), False, N_SCAN)
+            except RuntimeError as exc:  # nothing converged for this parameter
+                results[x] = Optimum(math.inf, 1.0, make(x, 1.0), False, N_SCAN, unconverged=(str(exc),))
         return results[x].eps
 
     grid = np.linspace(lo, hi, N_FAMILY_SCAN)
@@ -221,7 +229,8 @@ def best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: S
     optimize.minimize_scalar(inner, bounds=(a, b), method="bounded", options={"xatol": 1e-3})
     best = min(results.values(), key=lambda r: r.eps)
     return replace(best, n_unconverged=sum(r.n_unconverged for r in results.values()),
-                   n_undefined=sum(r.n_undefined for r in results.values()))
+                   n_undefined=sum(r.n_undefined for r in results.values()),
+                   unconverged=tuple(u for r in results.values() for u in r.unconverged))
 
 
 def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float, keeps: Sequence[str]
@@ -232,7 +241,8 @@ def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: fl
     candidates += [best_of_family(k, alpha_of_f, setting, f_floor) for k in keeps if k in FAMILIES]
     best = min(candidates, key=lambda c: c.eps)
     return replace(best, n_unconverged=sum(c.n_unconverged for c in candidates),
-                   n_undefined=sum(c.n_undefined for c in candidates))
+                   n_undefined=sum(c.n_undefined for c in candidates),
+                   unconverged=tuple(u for c in candidates for u in c.unconverged))
 
 
 def validate_keeps(keeps: Sequence[str]) -> list[str]:
