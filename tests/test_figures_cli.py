@@ -173,6 +173,18 @@ def test_the_numba_note_is_said_only_when_the_kernels_are_not_cached(fake_figure
     assert note not in err and "laws_collapse: " in err
 
 
+def test_item15_the_label_noise_figure_is_where_a_readme_reader_sees_it():
+    """Item 15: the figure answering the headline question is shown in the README (an image in the repository) with
+    the command that makes it, and listed in figures/README.md."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]*label_noise[^)]*\.png)\)", readme)
+    assert images and all((REPO / image).stat().st_size > 10_000 for image in images)
+    assert "python -m figures label_noise" in readme
+    assert "`label_noise`" in (REPO / "figures" / "README.md").read_text()
+
+
 def test_sweeps_report_their_work_units_instead_of_their_own_bar():
     from figures.common import sweep_progress
 
