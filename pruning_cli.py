@@ -118,6 +118,7 @@ NUMBA_KERNELS = {
     "python -m simulations.run": {"any": ("theory/integrals.py",), "max-margin": ("simulations/_numba.py",),
                                   "convex": ("theory/convex_moments.py", "simulations/convex_student.py")},
 }
+NUMBA_KERNELS["python -m simulations.sweep"] = NUMBA_KERNELS["python -m simulations.run"]  # the same fits
 NUMBA_NOTE = "compiling numba kernels (first run, ~10 s; cached for later runs)"
 
 

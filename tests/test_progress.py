@@ -5,7 +5,9 @@ bar that every step moves, on stderr and only on a terminal (here a fake one: ``
 
 import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -189,6 +191,8 @@ def test_numba_cached_reads_the_index_files_beside_the_source(tmp_path, monkeypa
     ("theory.frontier.__main__", ["--alpha-prune", "4", "--keep", "hard", "--min-keep-fraction", "0.5"]),
     ("theory.pool.__main__", ["--alpha-total", "4", "--keep", "hard", "--min-keep-fraction", "0.5"]),
     ("simulations.run", ["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--n", "20", "--seeds", "2"]),
+    ("simulations.sweep.__main__", ["--alpha-prune", "1", "-f", "0.5", "--keep", "hard", "--n", "20", "--seeds", "2",
+                                    "--store", str(Path(tempfile.mkdtemp(prefix="numba_note_")) / "store")]),
 ])
 def test_the_numba_note_is_said_once_when_the_kernels_are_not_cached(module, argv, capsys, monkeypatch):
     import importlib
