@@ -192,6 +192,21 @@ def test_identity_max_margin_keep_easy_small_f(point):
     assert _rel(res.eps, iso.eps) < 1e-10
 
 
+@pytest.mark.parametrize("point", [("hinge:1.0", 2.0, 0.003), ("hinge:0.001", 0.5, 0.3),
+                                   ("squared-hinge:0.01", 2.0, 0.3), ("logistic:0.001", 2.0, 0.3)], ids=str)
+def test_convex_learners_keep_easy_with_flips(point):
+    """Keep easy at theta = 0 with flip:0.2 (the flipped examples pull c_z through zero, W = U'KU amplifies the step):
+    all four came back unconverged on power:1.5,2,1000 (residuals 24, 1.0, 7.6e4, 1.0; Sigma = I converged). Now
+    Sigma = I equals the isotropic theory (1e-10, measured <= 6e-15) and the power case converges (residual
+    < 1e-10)."""
+    learner, a, f = point
+    iso = solve_point(Params(a, f, "easy", 0.0, learner, "flip:0.2"))
+    res = solve_point(Params(a, f, "easy", 0.0, learner, "flip:0.2", data=IDENTITY))
+    assert iso.success and res.success and _rel(res.eps, iso.eps) < 1e-10
+    pw = solve_point(Params(a, f, "easy", 0.0, learner, "flip:0.2", data="power:1.5,2,1000"))
+    assert pw.success and pw.residual < 1e-10, pw.message
+
+
 def test_a_failed_max_margin_point_says_why(monkeypatch):
     """Where no start converges, success is False with the residual reached and a message, never a number that looks
     converged: force it by allowing no soft-loss start."""

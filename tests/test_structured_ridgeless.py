@@ -113,6 +113,23 @@ def test_small_ridges_approach_lambda_zero_linearly(point, lams):
     assert gaps[1][0] < 2e-4
 
 
+@pytest.mark.parametrize("loss", ["hinge", "squared-hinge"])
+def test_beyond_the_line_where_the_isotropic_solver_does_not_converge(loss):
+    """Keep easy at theta = 0 with flip:0.2, alpha_prune = 4 (beyond the line 2.66): the isotropic lambda = 0 solver
+    does not converge; the structured route starts the same equations from the case's student at ridge 1e-2. Checked
+    as above: the small ridges on the case approach it linearly (ratios 0.10 ... 0.11 at 1e-3, 1e-4, 1e-5)."""
+    point = (4.0, 0.03, "easy", 0.0)
+    assert not solve_point(Params(*point, f"{loss}:0", "flip:0.2")).success  # else this test checks nothing new
+    zero = solve_point(Params(*point, f"{loss}:0", "flip:0.2", data=POWER))
+    assert zero.success and zero.residual < 1e-10
+    gaps = []
+    for lam in (1e-4, 1e-5):
+        small = solve_point(Params(*point, f"{loss}:{lam}", "flip:0.2", data=POWER))
+        assert small.success, small.message
+        gaps.append(_rel(small.eps, zero.eps))
+    assert 0.07 < gaps[1] / gaps[0] < 0.14 and gaps[1] < 2e-4, gaps
+
+
 def test_hinge_reaches_the_max_margin_limit_at_a_finite_ridge():
     zero = solve_point(Params(2.0, 0.3, "hard", 10.0, "hinge:0", data=POWER))
     small = solve_point(Params(2.0, 0.3, "hard", 10.0, "hinge:1e-8", data=POWER))

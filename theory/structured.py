@@ -22,7 +22,18 @@ Routes (:func:`solve_structured`): every convex loss by :class:`StructuredProble
 route's Newton steps (:func:`_solve`); square loss in closed form (:func:`solve_square`: the kept second moment M_2 and
 mean m_y of y (z, w), read from the channel, then one monotone equation in V_hat); the max-margin student as the
 margin constraint at ridge 1 (:func:`solve_max_margin`; checked against the hinge loss's limit lambda -> 0,
-:func:`solve_max_margin_hinge_limit`).
+:func:`solve_max_margin_hinge_limit`); a loss at ridge 0 as its limit (:func:`solve_structured_ridgeless`): below
+the line (separable; alpha_prune < 1 for the square loss) the constraint at ridge 1 on the same prior (the max-margin
+student; the minimum-norm interpolator in closed form, :func:`min_norm_fixed_point`), beyond it the lambda = 0 fixed
+point, whose equations are the isotropic ones (A = 0, sigma^2 = alpha B, alpha C = 1: the unregularised minimiser
+does not see Sigma), Sigma entering only the Euclidean norm (:func:`ridgeless_norm`; least squares in closed form,
+:func:`least_squares_fixed_point`).
+
+Numerics: the moments' quadratures of :mod:`theory.convex`; Newton's method with the analytic Jacobian, MINPACK's
+hybrid Powell method, continuation in lambda, the scaled unknowns (c_z times the kept field's scale) where the plain
+ones fail; brentq (rtol 4 eps) for the square loss's V_hat. A point is accepted when its largest scaled residual is
+below ``tol`` and the quadrature's mass is 1 to 1e-9; otherwise ``success`` is False with the residual reached and a
+message (eps NaN where no start converged), never a number returned as converged that was not.
 """
 
 from __future__ import annotations
@@ -467,7 +478,37 @@ def solve_structured_ridgeless(params, *, tol: float = convex.DEFAULT_TOL) -> Po
         problem = ConvexProblem(iso, lam=0.0)
         x, res, ok, message = _polish(problem, least_squares_fixed_point(params, problem), tol, "least squares")
         return _unregularised_result(params, convex._result(problem, x, res, ok, message))
-    return _unregularised_result(params, convex.solve_convex(iso, tol=tol))
+    out = convex.solve_convex(iso, tol=tol)
+    if not out.success:
+        out = _unregularised_from_small_ridges(params, out, tol)
+    return _unregularised_result(params, out)
+
+
+UNREGULARISED_STARTS = (1e-2, 1e-3, 1e-1)  # ridges whose structured students start the lambda = 0 fixed point
+
+
+def _unregularised_from_small_ridges(params, failed: PointResult, tol: float) -> PointResult:
+    """The lambda = 0 fixed point (beyond the line) where :func:`theory.convex.solve_convex` does not converge (keep
+    easy at theta = 0 with flips): Newton's method on its equations (plain unknowns) from the case's own student at
+    a small ridge (:func:`solve_structured_convex`), whose channel variables (c, sigma, V) tend to the limit's as
+    O(lambda) (``docs/theory.md`` 9). ``failed`` (with its residual) when none converges."""
+    iso = replace(params, data="isotropic")
+    problem = ConvexProblem(iso, lam=0.0)
+    problem.nfev = failed.nfev
+    best = failed
+    for ridge in UNREGULARISED_STARTS:
+        soft = solve_structured_convex(replace(params, learner=str(params.learner.with_ridge(ridge))), tol=tol)
+        problem.nfev += soft.nfev
+        if not soft.success:
+            continue
+        o = soft.order
+        x, res, ok = convex._newton(problem, problem.pack(o.c_z, o.c_w, o.sigma, o.V), tol)
+        if ok or res < best.residual:
+            best = convex._result(problem, x, res, ok, f"converged (from the ridge {ridge:g})" if ok else
+                                  "residual above tolerance")
+        if ok:
+            break
+    return best
 
 
 # ---- every convex loss and the max-margin student ------------------------------------------------------
@@ -507,8 +548,12 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     for k in CONTINUATION_DECADES:
         sub = StructuredProblem(replace(problem.params, learner=str(problem.learner.with_ridge(problem.lam * 10.0**k))),
                                 scaled=problem.cz_scale != 1.0)
-        if x is None:  # a cold start (one that fails at the top of the ladder moves on to the next ridge)
-            got = convex._newton(sub, sub.fixed_point_steps(sub.guess(), 10), tol)
+        if x is None:  # a cold start, from ten fixed-point steps, else from the bare guess (a ridge where neither
+            # converges moves on to the next one)
+            for steps in (10, 0):
+                got = convex._newton(sub, sub.fixed_point_steps(sub.guess(), steps), tol)
+                if got[2]:
+                    break
         else:  # from the last solution, else with V scaled as 1/lambda (the regime where the data are fitted)
             for shift in (0.0, 0.5 * math.log(10.0)):
                 start = np.array(x, dtype=float)
