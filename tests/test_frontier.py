@@ -191,3 +191,12 @@ def test_unconverged_scan_points_are_named_with_their_reason(monkeypatch):
     assert "forced failure (residual 0.5)" in rec["unconverged"]
     clean = frontier_point(2.0, 0.0, 1e-2, ["hard"], "logistic:0.01", "flip:0.1").record()
     assert "unconverged" not in clean
+
+
+def test_a_max_margin_frontier_where_no_student_exists_is_refused_in_one_line():
+    """flip:0.05 at theta = 10 deg, alpha_prune = 16: beyond the separability line at every f of the scan (every point
+    undefined, none unconverged): a ValueError naming the line, not 'no converged point' (a RuntimeError)."""
+    from theory.frontier import frontier_point
+
+    with pytest.raises(ValueError, match=r"no point of the scan over f in \[0.001, 1\] exists; .*separable only"):
+        frontier_point(16.0, 10.0, 1e-3, ["hard", "easy"], "max-margin", "flip:0.05")

@@ -195,6 +195,11 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
         f_opt = f_floor
         eps_best = min(eps_best, _eps_or_inf(alpha_of_f(f_floor), f_floor, keep_opt, setting, start))
     if not math.isfinite(eps_best):
+        if n_undefined == len(keeps) * log_f.size:  # no student anywhere: a refusal (one line), not a failure
+            try:
+                solve_point(setting.params(alpha_of_f(1.0), 1.0, rule_at(keeps[0], 1.0)))
+            except ValueError as exc:
+                raise ValueError(f"no point of the scan over f in [{f_floor:g}, 1] exists; at f = 1: {exc}") from None
         raise RuntimeError(f"no converged point on the scan over f at {setting}")
     return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined, tuple(unconverged))
 
