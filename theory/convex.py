@@ -238,6 +238,8 @@ class ConvexProblem:
             cz, cw, sigma, V = self.unpack(x)
             m = self.moments(cz, cw, sigma, V)
             v_hat = a * m[3] / V
+            if not lam + v_hat > 0.0:  # no curvature at all (L = 0 and C = 0: a hinge with no active example)
+                break
             V_new = 1.0 / (lam + v_hat)
             sigma_new = V_new * math.sqrt(max(a * m[2], 1e-300)) / V
             step = 1.0 / (lam + v_hat)
@@ -519,6 +521,10 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
                 best = (x, res, ok, f"converged (from the scaled solution at f = {f_ref:g})" if ok else
                         "residual above tolerance")
     x, res, ok, message = best
+    if not ok and res < tol and np.all(np.isfinite(x)):  # the equations hold: the quadrature's mass check failed
+        with np.errstate(all="ignore"):
+            mass = problem.residual_and_mass(x)[1]
+        message = f"quadrature mass check failed (|M - 1| = {abs(mass - 1.0):.1e} > 1e-9; residual below tolerance)"
     return _result(problem, x, res, ok, message)
 
 
