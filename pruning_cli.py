@@ -78,13 +78,14 @@ class ArgumentParser(argparse.ArgumentParser):
                           "probe at --theta (theory: theta = 180 eps(A) degrees)")
 
     def add_covariance(self) -> None:
-        """``--covariance FILE.npz | power:a,b,N[,seed]``: a Gaussian covariate case (:mod:`theory.covariance`)."""
+        """``--covariance FILE.npz | power:a,b[,N[,seed]]``: a Gaussian covariate case (:mod:`theory.covariance`)."""
         self.add_argument("--covariance", default=None, metavar="CASE",
                           help="Gaussian inputs x ~ N(0, Sigma) instead of isotropic ones: a .npz case file (arrays "
                           "eigenvalues, teacher, optional probe: coordinates in Sigma's eigenbasis) or "
-                          "power:a,b,N[,seed] (eigenvalues ~ (k/N)^-a, teacher power per mode ~ (k/N)^-b); --theta "
-                          "is then the angle between the probe's and the teacher's fields (a case file with its own "
-                          "probe fixes it)")
+                          "power:a,b[,N[,seed]] (N eigenvalues ~ (k/N)^-a, teacher power per mode ~ (k/N)^-b; "
+                          "without N: 1000 for the theory commands, the smallest --n for simulations.run and sweep; "
+                          "records name the N, e.g. power:a,b,1000); --theta is then the angle between the probe's "
+                          "and the teacher's fields (a case file with its own probe fixes it)")
 
     def add_format(self) -> None:
         """``--format table|json|csv``."""
@@ -277,17 +278,17 @@ def flag_given(argv: Sequence[str] | None, *flags: str) -> bool:
 
 
 def resolve_covariance(spec: str | None, argv: Sequence[str] | None, probe_angle, *, probe_alpha=None,
-                       probe: str = "fixed"):
+                       probe: str = "fixed", default_n: int | None = None):
     """(data, angles) for ``--covariance``: ``"isotropic"`` and the angles unchanged without it; else the case
-    (:func:`theory.covariance.parse_data`, ``ValueError`` naming ``--covariance``) and the angles, which a case with its
-    own probe fixes (``--theta``, ``--probe-alpha`` or ``--probe self`` beside it is an error, as is a trained probe
-    with any case)."""
+    (:func:`theory.covariance.parse_data`, ``ValueError`` naming ``--covariance``; ``power:a,b`` without N takes
+    ``default_n``, the simulations' smallest ``--n``) and the angles, which a case with its own probe fixes
+    (``--theta``, ``--probe-alpha`` or ``--probe self`` beside it is an error, as is a trained probe with any case)."""
     if spec is None:
         return "isotropic", probe_angle
     from theory.covariance import parse_data
 
     try:
-        data = parse_data(spec)
+        data = parse_data(spec, default_n=default_n)
     except ValueError as exc:
         raise ValueError(f"--covariance {spec}: {exc}") from None
     if isinstance(data, str):

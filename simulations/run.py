@@ -62,7 +62,8 @@ def build_parser() -> ArgumentParser:
                    "in memory); the realised probe angle is reported and eps_theory is taken there")
     p.add_covariance()
     p.add_argument("--n", type=int, nargs="+", default=[200], metavar="N", help="input dimension(s) N >= 2 (with "
-                   "--covariance: multiples of the case's N, the case tiled; default the case's N)")
+                   "--covariance: multiples of the case's N, the case tiled; default the case's N; power:a,b without N "
+                   "takes the smallest --n)")
     p.add_argument("--seeds", type=int, default=20, help="independent data sets per N (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed (>= 0); seed i at dimension N uses rng([seed, N, i])")
     p.add_argument("--backend", choices=BACKENDS, default="numba",
@@ -82,7 +83,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 labels=args.labels, seed=args.seed)
     keeps = expand_keeps([args.keep])  # both = hard and easy, one row group each
     data, args.probe_angle = resolve_covariance(args.covariance, argv, args.probe_angle, probe_alpha=args.probe_alpha,
-                                                probe=args.probe)
+                                                probe=args.probe,
+                                                default_n=min(args.n) if flag_given(argv, "--n") else None)
     args.labels = case_labels(data, argv, args.labels)
     if data != "isotropic" and not flag_given(argv, "--n"):
         args.n = [data.n]

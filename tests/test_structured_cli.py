@@ -150,3 +150,19 @@ def test_frontier_and_pool_take_the_case(tmp_path, capsys):
                                  "--covariance", "power:1.5,1,100", "--format", "json"], capsys)
     assert code == 0 and json.loads(out)[0]["covariance"] == "power:1.5,1,100"
     _refused(pool_main, ["--alpha-total", "10", "--covariance", "power:1,x,3"], capsys, "--covariance")
+
+
+def test_power_without_n_takes_the_smallest_n_in_the_monte_carlo_and_1000_in_the_theory(capsys):
+    """power:a,b names no N: simulations.run takes the smallest --n typed (the case is named with it), the theory
+    commands 1000 (theory.covariance.DEFAULT_POWER_N); records name the N."""
+    import json
+
+    from simulations.run import main as run_main
+    from theory.solve import main as solve_main
+
+    assert run_main(["--covariance", "power:1.5,2", "--n", "200", "--alpha-prune", "1", "-f", "0.3", "--keep", "hard",
+                     "--seeds", "2", "--quiet", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["covariance"] == "power:1.5,2,200"
+    assert solve_main(["--covariance", "power:1.5,2", "--alpha-prune", "1", "-f", "0.3", "--keep", "hard",
+                       "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["covariance"] == "power:1.5,2,1000"
