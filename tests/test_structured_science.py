@@ -119,7 +119,7 @@ def test_perfect_probe_keep_hard_beats_the_power_law_for_every_learner(case, unp
     nu = 0.542 (unpruned 0.257; its point at alpha_prune = 1 is on the floor f = 1e-3, where eps* ~ f: the floor
     steepens the fit), against max-margin's 0.516. eps*/eps_unpruned (each learner's own) at alpha_prune = 1: logistic
     0.338 (eps* = 0.00647, below max-margin's 0.00664), square 0.178 (0.00553, the lowest of the three, on the
-    floor). Pruning raises every learner's exponent by at least 0.18. (~20 s.)"""
+    floor). Pruning raises every learner's exponent by at least 0.18. (10 s.)"""
     front = {learner: _convex_front(case, learner, 0.0) for learner in ("logistic", "square")}
     nu = {k: fit_exponent(FIT_ALPHAS, v) for k, v in front.items()}
     assert 0.47 < nu["logistic"] < 0.57, nu
@@ -150,6 +150,6 @@ def test_square_frontier_is_not_left_in_the_ridgeless_corner(case):
     """theta = 10 degrees, alpha_prune = 10, square: theory.frontier.frontier_point's alternation (f at the ridgeless
     limit first, then the ridge at that f) stops at the floor f = 1e-3 with ridge 0 and eps = 0.01391; the best ridge
     near max-margin's f_opt (0.116) does better, and the figure's search from that hint finds eps* = 0.00751 at
-    f = 0.141, ridge 0.50 (best_ridge_at at f = 0.1: 0.00815). (~6 s.)"""
+    f = 0.141, ridge 0.50 (best_ridge_at at f = 0.1: 0.00815). (2-6 s.)"""
     eps, f_opt, ridge, _ = convex_frontier_eps(10.0, 10.0, "hard", "square", case, f_hint=0.12)
     assert eps < 0.0078 and 0.1 < f_opt < 0.2 and ridge > 0.1, (eps, f_opt, ridge)
