@@ -7,6 +7,7 @@ import math
 from theory import Params, solve_saddle
 from theory.frontier import best_ridge_at, frontier_point
 from theory.pool import easy_hard_crossover
+from theory.separability import separability_threshold
 
 LEARNER = "logistic:0.01"
 
@@ -89,3 +90,25 @@ def test_at_the_best_ridge_the_doubled_exponent_holds_only_at_a_fixed_pool():
     assert 0.45 < exponent(f32, f64) < 0.6
     assert exponent(f32, f64) < 1.3 * exponent(u32, u64)
     assert 5.0 < f64 / best(64.0, 1e-3, "clean") < 10.0
+
+
+def test_below_its_separability_line_max_margin_beats_the_fixed_ridge_on_noisy_labels():
+    """The figure's noisy max-margin lines (panel A): theta = 0, 5 % flips, alpha_prune = 4, keep hard at the grid's
+    smallest f = 0.01: max-margin eps = 0.002179 (eps / f = 0.218, the ridgeless table's value), 1.73 times the clean
+    max-margin at the same point (0.001257) and 24 times below the logistic:0.01 frontier (0.0533, over f >= 1e-3
+    and keep hard/easy). It exists only below keep hard's separability line 4.2560 (f = 0.01): at alpha_prune = 4.3
+    the theory refuses it in one line that names the line."""
+    noisy = solve_saddle(Params(4.0, 0.01, "hard", learner="max-margin", labels="flip:0.05"))
+    clean = solve_saddle(Params(4.0, 0.01, "hard", learner="max-margin"))
+    logistic = frontier_point(4.0, 0.0, 1e-3, ("hard", "easy"), LEARNER, "flip:0.05").eps_frontier
+    assert noisy.success and clean.success
+    assert 1.4 < noisy.eps / clean.eps < 2.2
+    assert logistic / noisy.eps > 15.0
+    line = separability_threshold(Params(1.0, 0.01, "hard", labels="flip:0.05")).alpha_sep
+    assert 4.0 < line < 4.3
+    try:
+        solve_saddle(Params(4.3, 0.01, "hard", learner="max-margin", labels="flip:0.05"))
+    except ValueError as err:
+        assert f"alpha_prune < {line:.6g}" in str(err)
+    else:
+        raise AssertionError("the max-margin student beyond its separability line was not refused")
