@@ -35,7 +35,8 @@ from theory.pool import easy_hard_crossover
 from theory.separability import separability_threshold
 
 NAME = "label_noise"
-SUMMARY = "pruning with noisy labels (logistic:0.01, flips eta): frontiers, agree rules, learners, easy/hard crossover"
+SUMMARY = ("pruning with noisy labels (logistic:0.01, flips eta): frontiers, max-margin up to the separability line, "
+           "agree rules, learners, easy/hard crossover")
 LEARNER = "logistic:0.01"
 RIDGE = 0.01  # panel C: every learner at this ridge
 FAMILIES = {"hard/easy": ("hard", "easy"), "agree": ("agree-hard", "agree-easy")}
