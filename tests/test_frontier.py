@@ -200,3 +200,25 @@ def test_a_max_margin_frontier_where_no_student_exists_is_refused_in_one_line():
 
     with pytest.raises(ValueError, match=r"no point of the scan over f in \[0.001, 1\] exists; .*separable only"):
         frontier_point(16.0, 10.0, 1e-3, ["hard", "easy"], "max-margin", "flip:0.05")
+
+
+def test_ridge_search_leaves_the_corner_of_the_floor_and_the_ridgeless_limit():
+    """square on power:1.5,2,1e4, alpha_prune = 10, theta = 10 deg, keep hard: alternating from s = 0 alone stayed at
+    f = f_floor, s = 0 (eps 0.01391); the second start from the unpruned point's best ridge finds the optimum at a
+    finite ridge and f ~ 0.14 (measured 0.0075111; the figure's own scan over f at the best ridge found 0.00791)."""
+    from theory.frontier import frontier_point
+
+    point = frontier_point(10.0, 10.0, 1e-3, ["hard"], "square", "clean", data="power:1.5,2,10000")
+    assert point.eps_frontier < 0.0079 and 0.05 < point.f_opt < 0.5 and point.ridge_scaled > 0.0
+
+
+def test_a_ridge_family_where_the_ridgeless_limit_does_not_exist_still_answers():
+    """square at alpha_prune = 1 on a Gaussian covariate case (the interpolation threshold: the structured route refuses
+    square:0 at every f): the s = 0 frontier is undefined (counted as such, not as a failure; it raised ValueError out
+    of the search before) and the search answers at a finite ridge (measured 0.017326, keep hard, f = 0.0047)."""
+    from theory.frontier import frontier_point
+    from theory.frontier.search import N_SCAN
+
+    point = frontier_point(1.0, 0.0, 1e-3, ["hard", "easy"], "square", "clean", data="power:1.5,2,1000")
+    assert 0.0 < point.eps_frontier < 0.02 and point.ridge_scaled > 0.0 and point.n_unconverged == 0
+    assert point.n_undefined >= 2 * N_SCAN

@@ -116,12 +116,15 @@ def test_small_ridges_approach_lambda_zero_linearly(point, lams):
 @pytest.mark.parametrize("loss", ["hinge", "squared-hinge"])
 def test_beyond_the_line_where_the_isotropic_solver_does_not_converge(loss):
     """Keep easy at theta = 0 with flip:0.2, alpha_prune = 4 (beyond the line 2.66): the isotropic lambda = 0 solver
-    does not converge; the structured route starts the same equations from the case's student at ridge 1e-2. Checked
-    as above: the small ridges on the case approach it linearly (ratios 0.10 ... 0.11 at 1e-3, 1e-4, 1e-5)."""
+    did not converge here until its continuation on the kept field's scale (theory.convex._field_scale_continuation);
+    the structured route can also start the same equations from the case's student at ridge 1e-2. The unregularised
+    minimiser does not see the spectrum: the case's answer is the isotropic one. Checked as above: the small ridges on
+    the case approach it linearly (ratios 0.10 ... 0.11 at 1e-3, 1e-4, 1e-5)."""
     point = (4.0, 0.03, "easy", 0.0)
-    assert not solve_point(Params(*point, f"{loss}:0", "flip:0.2")).success  # else this test checks nothing new
+    iso = solve_point(Params(*point, f"{loss}:0", "flip:0.2"))
     zero = solve_point(Params(*point, f"{loss}:0", "flip:0.2", data=POWER))
-    assert zero.success and zero.residual < 1e-10
+    assert iso.success and zero.success and zero.residual < 1e-10
+    assert zero.eps == pytest.approx(iso.eps, rel=1e-10)
     gaps = []
     for lam in (1e-4, 1e-5):
         small = solve_point(Params(*point, f"{loss}:{lam}", "flip:0.2", data=POWER))
@@ -227,3 +230,14 @@ def test_square_zero_matches_monte_carlo(alpha):
     n = 400
     mc = simulate(params, n=n, seeds=40)
     assert abs(mc.eps_mean - theory.eps) <= 3.0 * mc.eps_sem + 1.0 / n, (mc.eps_mean, mc.eps_sem, theory.eps)
+
+
+@pytest.mark.parametrize("alpha, f", [(2.0, 0.03), (4.0, 0.003)])
+def test_isotropic_least_squares_at_keep_easy_equals_the_closed_form(alpha, f):
+    """square:0 at keep easy, theta = 0, small f (alpha_prune > 1: least squares): the isotropic lambda = 0 fixed point
+    (continuation on the kept field's scale; it did not converge before) equals the structured route's closed form
+    (least_squares_fixed_point) at Sigma = I to 1e-11 (measured 1.5e-13, 4.1e-13)."""
+    iso = solve_point(Params(alpha, f, "easy", 0.0, "square:0"))
+    closed = solve_point(Params(alpha, f, "easy", 0.0, "square:0", data=IDENTITY))
+    assert iso.success and closed.success
+    assert iso.eps == pytest.approx(closed.eps, rel=1e-11)

@@ -507,6 +507,10 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
             res, ok = _accept(problem, x, tol)
             if ok or res < best[1]:
                 best = (x, res, ok, "converged (continuation in lambda)" if ok else "residual above tolerance")
+    if not best[2] and not problem.constraint:  # the same from a ridge strong on the kept field's scale
+        got = _field_scale_continuation(problem, tol)
+        if got is not None and (got[2] or got[1] < best[1]):
+            best = (*got, "converged (continuation in lambda / E_kept[z^2])" if got[2] else "residual above tolerance")
     if not best[2] and problem.cz_scale != 1.0 and params.keep_fraction < F_REFERENCE:
         # a scaled problem tends to a fixed one as f -> 0 (the kept fields in units of their scale do not change):
         # the solution at a larger f, in scaled unknowns, starts Newton's method at this f
@@ -526,6 +530,33 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
             mass = problem.residual_and_mass(x)[1]
         message = f"quadrature mass check failed (|M - 1| = {abs(mass - 1.0):.1e} > 1e-9; residual below tolerance)"
     return _result(problem, x, res, ok, message)
+
+
+def _field_scale_continuation(problem: ConvexProblem, tol: float) -> tuple[np.ndarray, float, bool] | None:
+    """(x, residual, accepted) by continuation in the ridge on the kept field's scale F = E_kept[z^2]: from
+    lambda = 100 F (a cold start Newton's method finds: the student is then nearly the mean of y x) down by decades,
+    each solution the next start, to the problem's lambda (through 1e-6 F, then 0, for lambda = 0). None if a step
+    fails. The fallback of :func:`_solve_problem` where the continuation from lambda x 10^4 (or from 1 at lambda = 0)
+    fails: square:0 and hinge:0 at keep easy, theta = 0, f <= 0.03, where F ~ 2 ln(1/f) is large."""
+    scale = problem.field_scale2[0]
+    top = 100.0 * scale
+    if problem.lam >= top:
+        return None
+    bottom = problem.lam if problem.lam > 0.0 else 1e-6 * scale
+    n = max(1, math.ceil(math.log10(top / bottom)))
+    ridges = [*(top * (bottom / top) ** (k / n) for k in range(n + 1)), *([0.0] if problem.lam == 0.0 else [])]
+    ridges[-1] = problem.lam  # exactly the problem's ridge at the end
+    x = None
+    for ridge in ridges:
+        sub = ConvexProblem(problem.params, loss=problem.loss, lam=ridge, scaled=problem.cz_scale != 1.0)
+        if x is None:
+            x = sub.fixed_point_steps(sub.guess(), 10)
+        x, res, ok = _newton(sub, x, tol)
+        problem.nfev += sub.nfev
+        if not ok:
+            return None
+    res, ok = _accept(problem, x, tol)
+    return x, res, ok
 
 
 F_REFERENCE = 0.01  # below it a scaled problem starts from its scaled solution a decade up (see _solve_problem)

@@ -193,13 +193,14 @@ def kept_moments(L, omega_breaks, jumps, V, cz, cw, sigma, cos_t, sin_t, channel
                 n = insert_sorted(buf, n, s_star + m * width, lo, hi)
         for j in range(omega_breaks.size):  # the loss's kinks and curvature breaks (y omega = b_j)
             n = insert_sorted(buf, n, y * omega_breaks[j] - a, lo, hi)
-        for p in range(n - 1):
+        u1 = node(L, y, a + buf[0], V)  # the panel ends in the loss's quadrature variable (omega, or h): each
+        for p in range(n - 1):  # break's node is computed once and shared by the two panels it separates
             s0 = buf[p]
             s1 = buf[p + 1]
+            u0 = u1
+            u1 = node(L, y, a + s1, V)
             if s1 <= s0:
                 continue
-            u0 = node(L, y, a + s0, V)  # the panel ends in the loss's quadrature variable (omega, or h)
-            u1 = node(L, y, a + s1, V)
             half = 0.5 * (u1 - u0)
             mid = 0.5 * (u1 + u0)
             if half <= 0.0:
