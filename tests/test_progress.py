@@ -85,7 +85,7 @@ def test_pool_report_reports_the_search_the_plateau_and_the_crossing():
 
 
 @pytest.mark.parametrize("module, argv, desc", [
-    ("theory.frontier.__main__", ["--alpha-prune", "4", "16", "--theta", "10"], "frontier:"),
+    ("theory.frontier.__main__", ["--alpha-prune", "4", "16", "--theta", "10", "--keep", "hard", "mix"], "frontier:"),
     ("theory.pool.__main__", ["--alpha-total", "20", "--theta", "5"], "pool:"),
 ])
 def test_frontier_and_pool_bars_move_inside_a_point_and_quiet_turns_them_off(module, argv, desc, fake_terminal,
