@@ -186,7 +186,7 @@ def test_unconverged_scan_points_are_named_with_their_reason(monkeypatch):
     monkeypatch.setattr(search, "solve_point", failing_between)
     point = frontier_point(2.0, 0.0, 1e-2, ["hard", "easy"], "logistic:0.01", "flip:0.1")
     rec = point.record()
-    assert point.n_unconverged == len(point.unconverged) > 0
+    assert 0 < point.n_unconverged <= len(point.unconverged)  # the scan's points, and where a refinement stopped
     assert "keep easy, f = 0.1" in rec["unconverged"] or "keep easy, f = 0.2" in rec["unconverged"]
     assert "forced failure (residual 0.5)" in rec["unconverged"]
     clean = frontier_point(2.0, 0.0, 1e-2, ["hard"], "logistic:0.01", "flip:0.1").record()

@@ -1,12 +1,14 @@
 """The frontier's search engine: the minimum of eps over the keep fraction f (and over rules and rule families).
 
-The search over log f is a scan (``N_SCAN`` points a rule, warm-started along f from f = 1 down) followed by
-bounded Brent (``scipy.optimize.minimize_scalar``, ``xatol`` = 1e-6 in log f) in the bracket around the best
-scanned point of *each* local minimum, so that several minima across the rules are all refined. A minimum at an
-end of the scan (the floor, or f = 1) whose error rises one step inwards (``BOUND_PROBE`` of the bracket) is that
-end, without Brent (which would converge onto it in ~20 evaluations). An optimum on
-the bound f_floor is flagged ``at_floor`` and never reported as interior. A rule family (``band``, ``mix``,
-``soft``) has its parameter optimised too (:func:`best_of_family`). The result is an :class:`Optimum`.
+The search over log f is a scan (``N_SCAN`` points a rule, warm-started along f from f = 1 down) followed by bounded
+Brent (``scipy.optimize.minimize_scalar``, ``xatol`` = 1e-6 in log f) in the bracket around the best scanned point
+of *each* local minimum, so that several minima across the rules are all refined; a refinement that meets a point
+without a converged student stops there with the best point it had (named in ``unconverged``, not counted in
+``n_unconverged``, which counts the scan's points). A minimum at an end of
+the scan (the floor, or f = 1) whose error rises one step inwards (``BOUND_PROBE`` of the bracket) is that end,
+without Brent (which would converge onto it in ~20 evaluations). An optimum on the bound f_floor is flagged
+``at_floor`` and never reported as interior. A rule family (``band``, ``mix``, ``soft``) has its parameter optimised
+too (:func:`best_of_family`). The result is an :class:`Optimum`.
 
 Used by the frontier's API (:mod:`theory.frontier.api`: budget fixed, alpha_prune(f) = alpha) and by the pool
 (:mod:`theory.pool`: pool fixed, alpha_prune(f) = f alpha_total).
@@ -71,10 +73,10 @@ class Optimum:
 
     eps : the lowest error; f_opt, keep_opt : where (the rule with its parameter); at_floor : f_opt is the lower
     bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum);
-    n_undefined : scan points where the point does not exist (the max-margin student beyond the separability line
-    of noisy kept data, a rule outside its domain at that f): skipped, not failures; unconverged : each
-    unconverged point named with its reason (``"keep hard, f = 0.0123: residual above tolerance (residual
-    2.1e-08)"``).
+    n_undefined : scan points where the point does not exist (the max-margin student beyond the separability
+    line of noisy kept data, a rule outside its domain at that f): skipped, not failures; unconverged : each
+    unconverged point (of the scan, and where a refinement stopped) named with its reason (``"keep hard, f =
+    0.0123: residual above tolerance (residual 2.1e-08)"``).
     """
 
     eps: float
@@ -145,6 +147,15 @@ def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting
     return eps, states, failures
 
 
+class _EdgeReached(Exception):
+    """A refinement over f met a point without a converged student (near the edge of a domain, e.g. the separability
+    line of the max-margin student, where its norm diverges and each failed solve costs seconds): Brent stops there."""
+
+    def __init__(self, log_f: float, reason: str) -> None:
+        super().__init__(log_f, reason)
+        self.log_f, self.reason = log_f, reason
+
+
 def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float,
                     keeps: Sequence[KeepSpec]) -> Optimum:
     """min over the rules ``keeps`` and f in [f_floor, 1] of eps(alpha_of_f(f), f) (module doc).
@@ -172,18 +183,34 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
                 continue
             a, b = log_f[max(i - 1, 0)], log_f[min(i + 1, log_f.size - 1)]
 
-            def eps_at(x: float, k=keep, q=states[i]) -> float:
-                return _eps_or_inf(alpha_of_f(math.exp(x)), math.exp(x), k, setting, q)
+            seen = [math.inf, math.nan]  # the best converged point of this refinement
 
-            if i in (0, log_f.size - 1):  # a minimum on an end of the scan: does eps rise from that end?
-                inward = log_f[i] + BOUND_PROBE * (b - a) * (1 if i == 0 else -1)
-                if eps_at(inward) > eps[i]:  # yes: on [a, b] (unimodal, as Brent assumes) the end is the minimum
-                    if eps[i] < best[0]:
-                        best = (float(eps[i]), math.exp(float(log_f[i])), keep)
-                    continue
-            with np.errstate(invalid="ignore"):  # inf at unconverged points
+            def eps_at(x: float, k=keep, q=states[i], seen=seen) -> float:
+                f = math.exp(x)
+                try:
+                    res = solve_point(setting.params(alpha_of_f(f), f, rule_at(k, f)), x0=q)
+                except ValueError:  # outside the domain (beyond a separability line, a rule's range): cheap, Brent
+                    return math.inf  # moves away from it
+                if not res.success:
+                    raise _EdgeReached(x, f"{res.message} (residual {res.residual:.2g})")
+                if res.eps < seen[0]:
+                    seen[:] = [res.eps, x]
+                return res.eps
+
+            try:
+                if i in (0, log_f.size - 1):  # a minimum on an end of the scan: does eps rise from that end?
+                    inward = log_f[i] + BOUND_PROBE * (b - a) * (1 if i == 0 else -1)
+                    if eps_at(inward) > eps[i]:  # yes: on [a, b] (unimodal, as Brent assumes) the end is the minimum
+                        if eps[i] < best[0]:
+                            best = (float(eps[i]), math.exp(float(log_f[i])), keep)
+                        continue
                 res = optimize.minimize_scalar(eps_at, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
-            for e, x in ((float(res.fun), float(res.x)), (float(eps[i]), float(log_f[i]))):
+                refined = (float(res.fun), float(res.x))
+            except _EdgeReached as edge:  # no student there (an existence edge): keep the best point so far
+                unconverged.append(f"keep {rule_at(keep, math.exp(edge.log_f))}, f = {math.exp(edge.log_f):.4g}: "
+                                   f"{edge.reason}; its refinement stopped there")
+                refined = (seen[0], seen[1])
+            for e, x in (refined, (float(eps[i]), float(log_f[i]))):
                 if e < best[0]:
                     best = (e, math.exp(x), keep)
     eps_best, f_opt, keep_opt = best
