@@ -21,6 +21,7 @@ from theory.frontier.search import (
     converged_point,
     kept_scale_squared,
     minimize,
+    scan,
     validate_keeps,
 )
 from theory.learners import CONVEX_KINDS
@@ -231,7 +232,9 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
     unpruned = None if f_floor == 1.0 else _ridge_search(
         Params(alpha, 1.0, "hard", angle_deg, f"{kind}:1", labels, data))
     best, best_log_s = alternate(None)
-    if unpruned is not None and unpruned[0] is not None and unpruned[0] not in points:
+    if (unpruned is not None and unpruned[0] is not None and unpruned[0] not in points
+            and _coarse_scan(alpha, Setting(angle_deg, kind, labels, data, ridge_scaled=math.exp(unpruned[0])),
+                             f_floor, keeps) < best.eps_frontier):
         second = alternate(unpruned[0])
         if second[0].eps_frontier < best.eps_frontier:
             best, best_log_s = second
@@ -248,6 +251,18 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
 
 
 RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at its optimum
+N_COARSE = 8  # points a rule of the coarse scan that decides whether the second start is worth a full search
+
+
+def _coarse_scan(alpha: float, setting: Setting, f_floor: float, keeps: Sequence[str]) -> float:
+    """The lowest eps of a coarse scan over f (``N_COARSE`` log-spaced points a rule from 1 to ``f_floor``, warm-
+    started, no refinement) of the plain rules of ``keeps`` (a family counts as -inf: always worth the search)."""
+    if any(k in FAMILIES for k in keeps):
+        return -math.inf
+    log_f = np.linspace(math.log(f_floor), 0.0, N_COARSE)
+    values = [scan(lambda f: alpha, keep, setting, log_f)[0] for keep in keeps]
+    finite = [v[np.isfinite(v)] for v in values]
+    return min((float(v.min()) for v in finite if v.size), default=math.inf)
 
 
 def _ridge_search(params: Params) -> tuple[float | None, PointResult]:

@@ -119,7 +119,7 @@ def _eps_or_inf(alpha_prune: float, f: float, keep: KeepSpec, setting: Setting, 
     return res.eps if res.success else math.inf
 
 
-def _scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
+def scan(alpha_of_f: Callable[[float], float], keep: KeepSpec, setting: Setting, log_f: np.ndarray
           ) -> tuple[np.ndarray, list, list[str]]:
     """eps and the converged results (warm starts for Brent) on the log f grid (from f = 1 down, each point
     warm-started from the last converged one), and each unconverged point named with its reason.
@@ -170,7 +170,7 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     floor_start = {}  # rule -> its converged result nearest the floor (the warm start of the floor's evaluation)
     unconverged: list[str] = []
     for keep in keeps:
-        eps, states, failures = _scan(alpha_of_f, keep, setting, log_f)
+        eps, states, failures = scan(alpha_of_f, keep, setting, log_f)
         unconverged += failures
         floor_start[keep] = next((state for state in states if state is not None), None)
         n_unconverged += int(np.sum(np.isinf(eps)))
