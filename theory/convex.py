@@ -445,6 +445,8 @@ def _packed_start(problem: ConvexProblem, x0) -> np.ndarray | None:
     (c_z, c_w, sigma, V), packed in this problem's units (:meth:`ConvexProblem.pack`: scaled or not, one or two
     overlaps); an array as given (already this problem's unknowns); None if neither is usable."""
     if isinstance(x0, PointResult):
+        if x0.params.learner.lam == 0.0 and _solved_as_limit(x0.params) != problem.constraint:
+            return None  # the neighbour is across the separability (or interpolation) line: its V means another thing
         order = x0.order
         V = order.V
         lam = x0.params.learner.lam  # a soft neighbour (ridge L > 0) of a constraint limit: its V is L V there
@@ -457,6 +459,11 @@ def _packed_start(problem: ConvexProblem, x0) -> np.ndarray | None:
     if x0 is not None and len(x0) == problem.n_c + 2 and np.all(np.isfinite(x0)):
         return np.asarray(x0, dtype=float)
     return None
+
+
+def _solved_as_limit(params) -> bool:
+    """Whether a ridgeless point (L = 0) is solved as its constraint limit (:func:`ridgeless_problem`)."""
+    return limit_exists(params, params.learner.loss_function.ridgeless_limit)
 
 
 def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
