@@ -23,6 +23,7 @@ import pytest
 from scipy import optimize
 
 from simulations.store import point_key
+from tests.gcm_reference import error_at_effective_ridge
 from theory import Params, solve_point
 from theory.covariance import DEFAULT_POWER_N, Case, parse_data
 from theory.point import route_for
@@ -110,12 +111,7 @@ def gcm_ridge_error(s, beta, alpha, lam, delta):
     lr = lam / alpha
     k = optimize.brentq(lambda k: k - lr - k / n * np.sum(s / (s + k)), lr, lr + 10 * np.sum(s) / n + 10,
                         xtol=1e-300, rtol=1e-15)
-    df2 = np.sum(s**2 / (s + k) ** 2)
-    risk = (k * k * np.sum(beta**2 * s / (s + k) ** 2) + delta * df2 / n) / (1.0 - df2 / n)
-    bsb = np.sum(s * beta**2)
-    usb = np.sum(beta**2 * s**2 / (s + k))
-    usu = risk + 2.0 * usb - bsb
-    return math.acos(usb / math.sqrt(usu * bsb)) / math.pi
+    return error_at_effective_ridge(s, beta, n, k, delta)
 
 
 @pytest.mark.parametrize("case", [POWER, POWER_FLAT_TEACHER], ids=["power1.5,1", "power1,0.5"])

@@ -28,6 +28,7 @@ import pytest
 from scipy import optimize
 
 from simulations import simulate
+from tests.gcm_reference import error_at_effective_ridge
 from theory import Params, solve_point
 from theory.convex import ConvexProblem, solve_convex
 from theory.covariance import Case
@@ -152,12 +153,7 @@ def gcm_ridgeless_error(s, beta, alpha, delta):
                             rtol=1e-15)
     else:
         k = 0.0
-    df2 = np.sum(s**2 / (s + k) ** 2)
-    risk = (k * k * np.sum(beta**2 * s / (s + k) ** 2) + delta * df2 / n) / (1.0 - df2 / n)
-    bsb = np.sum(s * beta**2)
-    usb = np.sum(beta**2 * s**2 / (s + k))
-    usu = risk + 2.0 * usb - bsb
-    return math.acos(usb / math.sqrt(usu * bsb)) / math.pi
+    return error_at_effective_ridge(s, beta, n, k, delta)
 
 
 @pytest.mark.parametrize("case", [POWER, POWER_FLAT_TEACHER], ids=["power1.5,1", "power1,0.5"])
