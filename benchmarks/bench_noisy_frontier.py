@@ -4,6 +4,7 @@ against a plain log-spaced grid over (f, lambda) that reaches the same eps* to 1
     python -m benchmarks.bench_noisy_frontier            # theta = 0: logistic, 20 % flips; hinge, 5 % flips
     python -m benchmarks.bench_noisy_frontier --theta 10  # slow: minutes per grid
     python -m benchmarks.bench_noisy_frontier --table     # every learner, 5 % and 20 % flips, theta = 0 and 10 deg
+    python -m benchmarks.bench_noisy_frontier --points    # single convex points at theta = 10 deg, cold
 
 --table times one ridge-optimised frontier point per learner and channel (alpha_prune = 4, keep hard and easy,
 f >= 1e-3), cold: the caches of the kept scale and of the separability line are cleared before each point;
@@ -48,6 +49,23 @@ def grid_best(alpha: float, theta: float, kind: str, labels: str, n: int) -> flo
 
 
 LEARNERS = ("square", "logistic", "hinge", "squared-hinge")
+THETA10_POINTS = (  # convex theory points at theta = 10 deg (issue 26: <= 20 ms a cold point)
+    (4.0, 0.2, "hard", "logistic:0.01", "flip:0.2"), (2.0, 0.5, "hard", "logistic:0.01", "flip:0.05"),
+    (4.0, 0.219, "hard", "hinge:0.01", "clean"), (8.0, 0.1, "easy", "square:0.1", "flip:0.1"))
+
+
+def points(repeats: int = 5) -> None:
+    """Median wall milliseconds of ``repeats`` cold solves (new Params each time) of each of THETA10_POINTS."""
+    import statistics
+
+    for alpha, f, keep, learner, labels in THETA10_POINTS:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            res = solve_point(Params(alpha, f, keep, 10.0, learner, labels))
+            times.append(time.perf_counter() - t0)
+        print(f"alpha_prune={alpha:g} f={f:g} keep {keep} {learner} {labels}: {statistics.median(times) * 1e3:.1f} ms "
+              f"({res.nfev} evaluations, success {res.success})", flush=True)
 TABLE_LABELS = ("flip:0.05", "flip:0.2")
 
 
@@ -78,10 +96,14 @@ def main(argv=None) -> int:
     parser.add_argument("--theta", type=float, default=0.0, help="probe angle in degrees")
     parser.add_argument("--cap", type=float, default=300.0, help="seconds after which a grid stops refining")
     parser.add_argument("--table", action="store_true", help="time every learner at theta = 0 and 10 deg instead")
+    parser.add_argument("--points", action="store_true", help="time single convex theory points at theta = 10 deg")
     args = parser.parse_args(argv)
     solve_point(Params(1.0, 0.5, "hard", args.theta, "logistic:0.1", "flip:0.1"))  # compile outside the timing
     if args.table:
         table(args.alpha_prune)
+        return 0
+    if args.points:
+        points()
         return 0
     for kind, labels in CASES:
         t0 = time.perf_counter()
