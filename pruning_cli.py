@@ -377,7 +377,14 @@ def format_table(records: Sequence[dict], columns: Sequence[str] | None = None) 
     return "\n".join(lines)
 
 
+def _plain(value):
+    """A numpy scalar (bool_, float64, int64) as the Python value it holds (tables print bools as yes/NO, JSON
+    knows only Python's types); anything else unchanged."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
+
+
 def _json_safe(value):
+    value = _plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -394,6 +401,7 @@ def _all_columns(records: Sequence[dict]) -> list[str]:
 
 def format_records(records: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
     """Records as ``table``, ``json`` (one list) or ``csv`` (header and rows)."""
+    records = [{k: _plain(v) for k, v in r.items()} for r in records]
     if fmt == "json":
         return json.dumps([{k: _json_safe(v) for k, v in r.items()} for r in records], indent=1)
     if fmt == "csv":

@@ -186,7 +186,7 @@ def test_unconverged_scan_points_are_named_with_their_reason(monkeypatch):
     monkeypatch.setattr(search, "solve_point", failing_between)
     point = frontier_point(2.0, 0.0, 1e-2, ["hard", "easy"], "logistic:0.01", "flip:0.1")
     rec = point.record()
-    assert 0 < point.n_unconverged <= len(point.unconverged)  # the scan's points, and where a refinement stopped
+    assert point.n_unconverged == len(point.unconverged) > 0
     assert "keep easy, f = 0.1" in rec["unconverged"] or "keep easy, f = 0.2" in rec["unconverged"]
     assert "forced failure (residual 0.5)" in rec["unconverged"]
     clean = frontier_point(2.0, 0.0, 1e-2, ["hard"], "logistic:0.01", "flip:0.1").record()
@@ -198,8 +198,40 @@ def test_a_max_margin_frontier_where_no_student_exists_is_refused_in_one_line():
     undefined, none unconverged): a ValueError naming the line, not 'no converged point' (a RuntimeError)."""
     from theory.frontier import frontier_point
 
-    with pytest.raises(ValueError, match=r"no point of the scan over f in \[0.001, 1\] exists; .*separable only"):
+    with pytest.raises(ValueError, match=r"does not exist at alpha_prune = 16 for any f in \[0.001, 1\] .*separable "
+                                         r"only for alpha_prune < 6.046\d* \(keep easy, f = 0.001"):
         frontier_point(16.0, 10.0, 1e-3, ["hard", "easy"], "max-margin", "flip:0.05")
+
+
+def test_the_cli_refuses_a_budget_without_a_student_before_computing_the_others(capsys):
+    """theory.frontier --alpha-prune 4 16 with noisy max-margin: alpha_prune = 16 has no student at any f of the scan;
+    the command says so at once (exit 2, one line naming the largest line over the scan), not after computing 4."""
+    import time
+
+    from theory.frontier.__main__ import main
+
+    t0 = time.perf_counter()
+    with pytest.raises(SystemExit) as stop:  # fail(): one line on stderr, exit code 2
+        main(["--alpha-prune", "4", "16", "--theta", "10", "--labels", "flip:0.05", "--quiet"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "alpha_prune = 16 for any f" in err and "6.046" in err
+    assert time.perf_counter() - t0 < 5.0  # only the separability lines (the search at 4 alone takes ~12 s)
+
+
+def test_json_of_a_ridge_optimised_frontier_with_a_finite_ridge(capsys):
+    """The record's ridge_at_cap was a numpy bool when the best ridge is finite: --format json crashed (TypeError),
+    the table printed False beside NO (found by a new-user pass)."""
+    import json
+
+    from theory.frontier.__main__ import main
+
+    argv = ["--alpha-prune", "4", "--learner", "logistic", "--labels", "flip:0.05", "--keep", "hard", "--quiet"]
+    assert main([*argv, "--format", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    assert rec["ridge_scaled"] > 0.0 and rec["ridge_at_cap"] is False
+    assert main(argv) == 0
+    assert "False" not in capsys.readouterr().out
 
 
 def test_ridge_search_leaves_the_corner_of_the_floor_and_the_ridgeless_limit():

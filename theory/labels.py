@@ -46,7 +46,8 @@ class LabelChannel(Named):
                 raise ValueError(f"labels clean take no parameter, got {self.param!r}")
             return
         if self.param is None or isinstance(self.param, bool) or not math.isfinite(float(self.param)):
-            raise ValueError(f"labels {self.kind} needs a number, e.g. {self.kind}:0.05")
+            got = "" if self.param is None else f", got {self.kind}:{self.param}"
+            raise ValueError(f"labels {self.kind} needs a finite number, e.g. {self.kind}:0.05{got}")
         p = float(self.param)
         object.__setattr__(self, "param", p)
         if self.kind == "flip" and not 0.0 <= p < 0.5:

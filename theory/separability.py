@@ -207,5 +207,9 @@ def max_margin_refusal(params) -> str:
     except ValueError as err:
         sep = f"the separability line could not be computed ({err})"
     return (f"the max-margin student with labels {params.labels} does not exist at alpha_prune = "
-            f"{params.alpha_prune:g}: {sep}; beyond it use a soft margin or a ridge, e.g. --learner hinge:0.001 "
-            f"(or hinge:0, the unregularised hinge)")
+            f"{params.alpha_prune:g}: {sep}; {max_margin_help()}")
+
+
+def max_margin_help() -> str:
+    """What to use where the max-margin student does not exist (the end of every such refusal)."""
+    return "beyond it use a soft margin or a ridge, e.g. --learner hinge:0.001 (or hinge:0, the unregularised hinge)"

@@ -17,6 +17,7 @@ from theory.frontier.api import (
     FrontierPoint,
     KeepFractionFloor,
     best_ridge_at,
+    check_existence,
     check_routes,
     f_min,
     frontier,
@@ -43,6 +44,6 @@ __all__ = [
     "DEFAULT_MIN_KEEP_FRACTION", "FAMILIES", "N_FAMILY_SCAN", "N_RIDGE_SCAN", "N_SCAN", "RIDGE_RANGE", "FrontierPoint",
     "KeepFractionFloor", "KeepSpec", "Optimum", "ScalingFit", "Setting", "as_setting", "best_of_family",
     "best_ridge_at",
-    "check_routes", "converged_point", "f_min", "fit_scaling", "frontier", "frontier_point",
+    "check_existence", "check_routes", "converged_point", "f_min", "fit_scaling", "frontier", "frontier_point",
     "information_per_example", "local_exponent", "minimize", "minimize_over_f", "rule_at", "validate_keeps",
 ]

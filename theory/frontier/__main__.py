@@ -12,7 +12,7 @@ from pruning_cli import (
     resolve_covariance,
     run_cli,
 )
-from theory.frontier import DEFAULT_MIN_KEEP_FRACTION, FAMILIES, frontier_point, validate_keeps
+from theory.frontier import DEFAULT_MIN_KEEP_FRACTION, FAMILIES, check_existence, frontier_point, validate_keeps
 from theory.model import validate_theory_keep_fraction
 from theory.probe import resolve_probe_angle
 
@@ -61,6 +61,8 @@ def _main(argv) -> int:
     # one row per group: the fixed rules together (e.g. hard easy), then each family (its parameter optimised)
     plain = [k for k in keeps if k not in FAMILIES]
     groups = ([plain] if plain else []) + [[k] for k in keeps if k in FAMILIES]
+    for angle_deg in angles_deg:  # a budget where no point of the scan has a student: refused before any search
+        check_existence(args.alpha_prune, angle_deg, args.min_keep_fraction, keeps, args.learner, args.labels)
     points = [(a, angle_deg, g) for angle_deg in angles_deg for a in args.alpha_prune for g in groups]
     records = []
     with StepBar(len(points), "frontier", args.quiet) as bar:  # moved by every theory point of every search

@@ -61,7 +61,9 @@ class FrontierPoint(Record):
         of noisy kept data; a rule outside its domain at that f): skipped, counted apart from n_unconverged; in the
         record for noisy labels.
     unconverged : the unconverged scan points, each named with its reason (in the record as ``unconverged`` when
-        there are any: the first ``N_NAMED``, then how many more).
+        there are any: the first ``N_NAMED``, then how many more); refinement_stopped : where a refinement over f
+        stopped at a point without a converged student (near an existence edge: the record's ``refinement_stopped``
+        when there are any).
     """
 
     alpha_prune: float
@@ -79,6 +81,7 @@ class FrontierPoint(Record):
     ridge_at_cap: bool = False
     n_undefined: int = 0
     unconverged: tuple[str, ...] = ()
+    refinement_stopped: tuple[str, ...] = ()
 
     RECORD_FIELDS = ("alpha_prune", "probe_angle_deg", "learner", "labels", "eps_frontier", "f_opt", "keep_opt",
                      "at_floor", "eps_random", "min_keep_fraction", "n_unconverged")
@@ -93,9 +96,11 @@ class FrontierPoint(Record):
             out["ridge_at_cap"] = self.ridge_at_cap
         if self.labels != "clean":  # noisy labels: scan points where the student does not exist, in their column
             out["n_undefined"] = self.n_undefined
-        if self.unconverged:
-            more = len(self.unconverged) - N_NAMED
-            out["unconverged"] = "; ".join(self.unconverged[:N_NAMED]) + (f"; and {more} more" if more > 0 else "")
+        for name in ("unconverged", "refinement_stopped"):
+            named = getattr(self, name)
+            if named:
+                more = len(named) - N_NAMED
+                out[name] = "; ".join(named[:N_NAMED]) + (f"; and {more} more" if more > 0 else "")
         return out
 
 
@@ -131,6 +136,37 @@ def check_routes(alpha_prune, probe_angle_deg: float, keeps: Sequence[str], lear
         raise ValueError("; ".join(refusals))
 
 
+def check_existence(alpha_prunes: Sequence[float], probe_angle_deg: float, min_keep_fraction: float,
+                    keeps: Sequence[str], learner: str, labels: str) -> None:
+    """Refuse, before any search, a budget at which no point of the frontier's scan has a student: the max-margin
+    learner on noisy labels exists only below the separability line of its kept data (:mod:`theory.separability`),
+    so a budget at or beyond the largest line over the scan's f (``N_SCAN`` log-spaced in [min_keep_fraction, 1])
+    and rules of ``keeps`` is refused with one ``ValueError`` naming that line and where it is. Nothing to check for
+    another learner, clean labels, or a rule family (its parameter moves the line)."""
+    from theory.separability import max_margin_help, separability_threshold
+
+    labels = str(Params(1.0, labels=labels).labels)
+    if learner != "max-margin" or labels == "clean" or any(k in FAMILIES for k in keeps):
+        return
+    best = (-math.inf, "", 1.0)
+    for keep in keeps:
+        for f in np.exp(np.linspace(math.log(min_keep_fraction), 0.0, N_SCAN)):
+            try:
+                line = separability_threshold(Params(1.0, float(f), keep, probe_angle_deg, labels=labels)).alpha_sep
+            except ValueError:  # the rule does not reach this f
+                continue
+            if line > best[0]:
+                best = (line, keep, float(f))
+    refused = [a for a in alpha_prunes if a >= best[0]]
+    if refused:
+        line, keep, f = best
+        raise ValueError(f"the max-margin student with labels {labels} does not exist at alpha_prune = "
+                         f"{', '.join(f'{a:g}' for a in refused)} for any f in [{min_keep_fraction:g}, 1] "
+                         f"(keep {' '.join(keeps)}, theta = {probe_angle_deg:g}): the kept data are separable only for "
+                         f"alpha_prune < {line:.6g} (keep {keep}, f = {f:.4g}; theory.separability); "
+                         f"{max_margin_help()}")
+
+
 def frontier_point(
     alpha_prune: float, probe_angle_deg: float = 0.0, min_keep_fraction: float = DEFAULT_MIN_KEEP_FRACTION,
     keeps: Sequence[str] = KEEP_POLICIES, learner: str = "max-margin", labels: str = "clean", data="isotropic",
@@ -155,6 +191,7 @@ def frontier_point(
     if learner in CONVEX_KINDS:
         Params(1.0, labels=labels)  # validate the channel before the search
         return _best_ridge(alpha, angle_deg, f_floor, keeps, learner, labels, data, progress)
+    check_existence([alpha], angle_deg, f_floor, keeps, learner, labels)
     setting = Setting(angle_deg, str(Params(1.0, learner=learner).learner), str(Params(1.0, labels=labels).labels),
                       data)
     try:
@@ -169,7 +206,7 @@ def frontier_point(
     best = minimize(_budget(alpha, progress), setting, f_floor, keeps)
     return FrontierPoint(alpha, angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor, eps_random, f_floor,
                          best.n_unconverged, setting.learner, setting.labels, n_undefined=best.n_undefined,
-                         unconverged=best.unconverged)
+                         unconverged=best.unconverged, refinement_stopped=best.refinement_stopped)
 
 
 RIDGE_RANGE = (1e-6, 1e2)  # the scaled ridges lambda / E_kept[z^2] the frontier scans (log), besides lambda = 0
@@ -243,11 +280,12 @@ def _best_ridge(alpha: float, angle_deg: float, f_floor: float, keeps: Sequence[
                            f"probe_angle_deg={angle_deg}, labels={labels}")
     eps_random = best.eps_frontier if unpruned is None else unpruned[1].eps
     scaled = 0.0 if best_log_s is None else math.exp(best_log_s)
-    at_cap = best_log_s is not None and min(abs(best_log_s - lo), abs(best_log_s - hi)) < 0.1
+    at_cap = bool(best_log_s is not None and min(abs(best_log_s - lo), abs(best_log_s - hi)) < 0.1)
     return replace(best, eps_random=eps_random, ridge_scaled=scaled, ridge_at_cap=at_cap,
                    n_unconverged=sum(p.n_unconverged for p in points.values()),
                    n_undefined=sum(p.n_undefined for p in points.values()),
-                   unconverged=tuple(u for p in points.values() for u in p.unconverged))
+                   unconverged=tuple(u for p in points.values() for u in p.unconverged),
+                   refinement_stopped=tuple(u for p in points.values() for u in p.refinement_stopped))
 
 
 RIDGE_ROUNDS = 3  # alternations of the frontier over f and the ridge search at its optimum
@@ -332,7 +370,7 @@ def _frontier_in(alpha: float, setting: Setting, f_floor: float, keeps: Sequence
     learner = f"{setting.learner}:{setting.ridge(best.f_opt, best.keep_opt):.6g}"
     return FrontierPoint(alpha, setting.probe_angle_deg, best.eps, best.f_opt, best.keep_opt, best.at_floor,
                          math.nan, f_floor, best.n_unconverged, learner, setting.labels, n_undefined=best.n_undefined,
-                         unconverged=best.unconverged)
+                         unconverged=best.unconverged, refinement_stopped=best.refinement_stopped)
 
 
 def frontier(alpha_prunes: Sequence[float], probe_angle_deg: float = 0.0,

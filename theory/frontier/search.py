@@ -3,8 +3,8 @@
 The search over log f is a scan (``N_SCAN`` points a rule, warm-started along f from f = 1 down) followed by bounded
 Brent (``scipy.optimize.minimize_scalar``, ``xatol`` = 1e-6 in log f) in the bracket around the best scanned point
 of *each* local minimum, so that several minima across the rules are all refined; a refinement that meets a point
-without a converged student stops there with the best point it had (named in ``unconverged``, not counted in
-``n_unconverged``, which counts the scan's points). A minimum at an end of
+without a converged student stops there with the best point it had (named in ``refinement_stopped``; the scan's
+unconverged points are counted in ``n_unconverged`` and named in ``unconverged``). A minimum at an end of
 the scan (the floor, or f = 1) whose error rises one step inwards (``BOUND_PROBE`` of the bracket) is that end,
 without Brent (which would converge onto it in ~20 evaluations). An optimum on the bound f_floor is flagged
 ``at_floor`` and never reported as interior. A rule family (``band``, ``mix``, ``soft``) has its parameter optimised
@@ -75,8 +75,9 @@ class Optimum:
     bound f_floor; n_unconverged : scan points where the theory did not converge (left out of the minimum);
     n_undefined : scan points where the point does not exist (the max-margin student beyond the separability
     line of noisy kept data, a rule outside its domain at that f): skipped, not failures; unconverged : each
-    unconverged point (of the scan, and where a refinement stopped) named with its reason (``"keep hard, f =
-    0.0123: residual above tolerance (residual 2.1e-08)"``).
+    unconverged scan point named with its reason (``"keep hard, f = 0.0123: residual above tolerance (residual
+    2.1e-08)"``); refinement_stopped : where a refinement over f met a point without a converged student and stopped
+    (near an existence edge), each with its reason.
     """
 
     eps: float
@@ -86,6 +87,7 @@ class Optimum:
     n_unconverged: int
     n_undefined: int = 0
     unconverged: tuple[str, ...] = ()
+    refinement_stopped: tuple[str, ...] = ()
 
 
 def as_setting(setting: Setting | float) -> Setting:
@@ -169,6 +171,7 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
     n_undefined = 0
     floor_start = {}  # rule -> its converged result nearest the floor (the warm start of the floor's evaluation)
     unconverged: list[str] = []
+    stopped: list[str] = []
     for keep in keeps:
         eps, states, failures = scan(alpha_of_f, keep, setting, log_f)
         unconverged += failures
@@ -207,8 +210,8 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
                 res = optimize.minimize_scalar(eps_at, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
                 refined = (float(res.fun), float(res.x))
             except _EdgeReached as edge:  # no student there (an existence edge): keep the best point so far
-                unconverged.append(f"keep {rule_at(keep, math.exp(edge.log_f))}, f = {math.exp(edge.log_f):.4g}: "
-                                   f"{edge.reason}; its refinement stopped there")
+                stopped.append(f"keep {rule_at(keep, math.exp(edge.log_f))}, f = {math.exp(edge.log_f):.4g}: "
+                               f"{edge.reason}")
                 refined = (seen[0], seen[1])
             for e, x in (refined, (float(eps[i]), float(log_f[i]))):
                 if e < best[0]:
@@ -228,7 +231,7 @@ def minimize_over_f(alpha_of_f: Callable[[float], float], setting: Setting, f_fl
             except ValueError as exc:
                 raise ValueError(f"no point of the scan over f in [{f_floor:g}, 1] exists; at f = 1: {exc}") from None
         raise RuntimeError(f"no converged point on the scan over f at {setting}")
-    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined, tuple(unconverged))
+    return Optimum(eps_best, f_opt, keep_opt, at_floor, n_unconverged, n_undefined, tuple(unconverged), tuple(stopped))
 
 
 FAMILIES = {  # the rule families whose parameter the frontier optimises: x in [lo, hi] -> rule at f
@@ -262,7 +265,8 @@ def best_of_family(family: str, alpha_of_f: Callable[[float], float], setting: S
     best = min(results.values(), key=lambda r: r.eps)
     return replace(best, n_unconverged=sum(r.n_unconverged for r in results.values()),
                    n_undefined=sum(r.n_undefined for r in results.values()),
-                   unconverged=tuple(u for r in results.values() for u in r.unconverged))
+                   unconverged=tuple(u for r in results.values() for u in r.unconverged),
+                   refinement_stopped=tuple(u for r in results.values() for u in r.refinement_stopped))
 
 
 def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: float, keeps: Sequence[str]
@@ -274,7 +278,8 @@ def minimize(alpha_of_f: Callable[[float], float], setting: Setting, f_floor: fl
     best = min(candidates, key=lambda c: c.eps)
     return replace(best, n_unconverged=sum(c.n_unconverged for c in candidates),
                    n_undefined=sum(c.n_undefined for c in candidates),
-                   unconverged=tuple(u for c in candidates for u in c.unconverged))
+                   unconverged=tuple(u for c in candidates for u in c.unconverged),
+                   refinement_stopped=tuple(u for c in candidates for u in c.refinement_stopped))
 
 
 def validate_keeps(keeps: Sequence[str]) -> list[str]:
