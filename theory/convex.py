@@ -14,7 +14,10 @@ tan(angle) = sqrt(sigma^2 + c_perp^2) / c_par (no cancellation as eps -> 0).
 
 **Solving.** Unknowns x = (c_z, [c_w,] ln sigma, ln V) (c_w = 0 by symmetry at theta = 0), scaled residuals
 
-    r_c = (c + alpha A / lambda) / |u|,  r_sigma = 1 - alpha B / sigma^2,  r_V = 1 - lambda V - alpha C.
+    r_c = (lambda c + alpha A) V / (|u| (lambda V + F)),  r_sigma = 1 - alpha B / sigma^2,  r_V = 1 - lambda V - alpha C
+
+F = E_kept[z^2] for c_z and 1 for c_w (:meth:`ConvexProblem._step_scale`: Newton's step in c over |u|; it is
+(c + alpha A / lambda) / |u| for lambda V >> F).
 
 The moments come from one of three quadratures (:meth:`ConvexProblem.moments`): the closed-form z integral of
 :mod:`theory.window_moments` (theta = 0, window rules, sign channels), the shared omega grid of
