@@ -373,3 +373,13 @@ def test_sharp_student_against_nested_adaptive_quadrature():
     two_dimensional = problem.moments(cz, 0.0, sigma, V)[0]
     assert closed_form == pytest.approx(exact, rel=1e-9)
     assert two_dimensional == pytest.approx(exact, rel=1e-9)
+
+
+def test_a_sharp_label_step_is_resolved_by_the_inner_quadrature():
+    """hinge:0 at theta = 10 deg, keep hard, f = 0.05, alpha_prune = 64, flip:0.05: the label step in the inner
+    variable s is far narrower than the Gaussian (width tau / |k| << rho), and with breaks at +-1, +-3 widths only its
+    tails (1 - Phi(3) = 1.3e-3) decayed inside one long panel: the quadrature's mass was off by 2e-9 and the point
+    failed its mass check (found by the theta = 10 deg noisy frontier). Breaks at +-6 widths where the step is sharp
+    (theory.convex_moments.SHARP_STEP) resolve it."""
+    res = solve_saddle(Params(64.0, 0.04962, "hard", 10.0, "hinge:0", "flip:0.05"))
+    assert res.success and res.residual < 1e-12, res.message

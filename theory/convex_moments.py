@@ -17,19 +17,18 @@ channel has P(y | t) = P(-y | -t), and every loss depends on y t alone (square: 
 h(-y, -omega) = -h(y, omega): the measure and each integrand are invariant under (z, w, xi, y) -> -(z, w, xi, y).
 The y = -1 half of each moment equals the y = +1 half; only y = +1 is integrated, and doubled.
 
-**Quadrature.** Outer: composite Gauss-Legendre in z over the panels that :mod:`theory.convex` builds
-(nodes weighted by q(z) phi(z) / f). Inner, for each z node and label y: w and xi enter omega only
-through s = c_w w + sigma xi ~ N(0, rho^2), rho^2 = c_w^2 + sigma^2, and given s, w is Gaussian
-(mean k s, k = c_w / rho^2, sd tau = sigma / rho). For the channels that depend on sign(t) alone (clean,
-flip) the label weight given (z, s) is then closed form, P(y | t > 0) Phi(d) + P(y | t < 0) Phi(-d) with
-d = (k s - w_0) / tau, w_0 = -z cot(theta), and so is its w-moment; for the logit channel it is a
-Gauss-Hermite average over w (``N_HERMITE`` nodes). The s integral is composite Gauss-Legendre
-(``N_INNER`` nodes a panel) on [-8.5 rho, 8.5 rho], broken at fixed multiples of rho, at the label step
-(d = 0, and +-1, +-3 widths tau / |k| around it), at the loss's kinks (hinge: y omega = 1 and 1 - V) and, for
-the logistic loss, where its curvature varies (y h = 0, +-1.5, +-3, +-5, +-8, +-12, mapped to omega).
-For the logistic loss the nodes are placed in h instead of omega (omega(h) = h + V loss'(y, h) is
-explicit and increasing, Jacobian 1 + V loss''(y, h)), so no proximal map is solved at a node: only the
-panel ends are mapped to h, by the loss's ``node`` (the safeguarded Newton iteration of
+**Quadrature.** Outer: composite Gauss-Legendre in z over the panels that :mod:`theory.convex` builds (nodes
+weighted by q(z) phi(z) / f). Inner, for each z node and label y: w and xi enter omega only through s = c_w w +
+sigma xi ~ N(0, rho^2), rho^2 = c_w^2 + sigma^2, and given s, w is Gaussian (mean k s, k = c_w / rho^2, sd tau =
+sigma / rho). For the channels that depend on sign(t) alone (clean, flip) the label weight given (z, s) is then
+closed form, P(y | t > 0) Phi(d) + P(y | t < 0) Phi(-d) with d = (k s - w_0) / tau, w_0 = -z cot(theta), and so is
+its w-moment; for the logit channel it is a Gauss-Hermite average over w (``N_HERMITE`` nodes). The s integral is
+composite Gauss-Legendre (``N_INNER`` nodes a panel) on [-8.5 rho, 8.5 rho], broken at fixed multiples of rho, at
+the label step (d = 0, and +-1, +-3 widths tau / |k| around it, and +-6 where the width is below ``SHARP_STEP``
+rho), at the loss's kinks (hinge: y omega = 1 and 1 - V) and, for the logistic loss, where its curvature varies (y h
+= 0, +-1.5, +-3, +-5, +-8, +-12, mapped to omega). For the logistic loss the nodes are placed in h instead of omega
+(omega(h) = h + V loss'(y, h) is explicit and increasing, Jacobian 1 + V loss''(y, h)), so no proximal map is solved
+at a node: only the panel ends are mapped to h, by the loss's ``node`` (the safeguarded Newton iteration of
 :func:`theory.losses.logistic.logistic_prox_scalar`).
 
 **The loss** enters as data (:class:`theory.losses.Loss`): its handle (:mod:`theory.losses.compiled`) through
@@ -58,6 +57,7 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_HERMITE)
 _GH_X = _GH_X * math.sqrt(2.0)
 _GH_W = _GH_W / math.sqrt(math.pi)
 N_MOMENTS = 5
+SHARP_STEP = 0.1  # a label step narrower than this times rho gets two more breaks, at +-6 widths
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 LOSSES_FINGERPRINT = "c118476ed56f45b2"  # theory.losses.compiled.fingerprint(): recompiles on a change
@@ -191,6 +191,9 @@ def kept_moments(L, omega_breaks, jumps, V, cz, cw, sigma, cos_t, sin_t, channel
             width = tau / abs(k)
             for m in (-3.0, -1.0, 0.0, 1.0, 3.0):
                 n = insert_sorted(buf, n, s_star + m * width, lo, hi)
+            if width < SHARP_STEP * rho:  # a step sharp on the Gaussian's scale: its tails (1 - Phi(3) = 1.3e-3)
+                for m in (-6.0, 6.0):  # would decay inside one long panel (|M - 1| ~ 2e-9 for hinge:0, 10 deg)
+                    n = insert_sorted(buf, n, s_star + m * width, lo, hi)
         for j in range(omega_breaks.size):  # the loss's kinks and curvature breaks (y omega = b_j)
             n = insert_sorted(buf, n, y * omega_breaks[j] - a, lo, hi)
         u1 = node(L, y, a + buf[0], V)  # the panel ends in the loss's quadrature variable (omega, or h): each
