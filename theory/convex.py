@@ -51,7 +51,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import optimize
 
-from theory.convex_moments import GAUSS_BREAKS, moments, moments_and_jacobian
+from theory.convex_moments import GAUSS_BREAKS, N_INNER, moments, moments_and_jacobian
 from theory.convolution_moments import grid_nodes, moments_shared_grid
 from theory.kept import KeptMeasure
 from theory.labels import LabelChannel
@@ -65,6 +65,10 @@ from theory.window_moments import moments_theta0
 DEFAULT_TOL = 1e-9
 MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3)
 SHARED_GRID_BUDGET = 100  # grid nodes a kept outer node below which the shared grid is used (it costs ~200)
+# the coarse start (theta > 0, _coarse_start): Gauss-Legendre nodes a panel, outer and inner, instead of 10 and 10
+# (an evaluation costs ~1/4), and the residual below which Newton's method moves on to the full quadrature
+COARSE_NODES = 5
+COARSE_STOP = 1e-5
 
 
 ConvexResult = PointResult  # the former name of the convex route's result (one result type for every route)
@@ -113,6 +117,9 @@ class ConvexProblem:
         self.constraint = self.loss in LIMITS.values()
         self.balanced = True  # the in-plane residual's scale (see _step_scale)
         self.hold_weight = False  # residual_and_jacobian: True leaves the weight's V-dependence out (Newton's method)
+        # the two-dimensional quadrature (theta > 0) can be evaluated coarsely (COARSE_NODES) for a start
+        self.coarse_start = self.pieces is None and self.theta > 0.0
+        self.coarse = False  # True while the coarse start runs: COARSE_NODES a panel
         self.nfev = 0
 
     # ---- quadrature --------------------------------------------------------------------------------
@@ -134,7 +141,12 @@ class ConvexProblem:
 
     def z_quadrature(self, cz: float, cw: float, sigma: float, V: float) -> tuple[np.ndarray, np.ndarray]:
         """Outer nodes and weights q(z, +1) phi(z) / f on the panels of :meth:`outer_nodes`."""
-        return self.measure.z_quadrature(self.loss_breaks(cz, cw, sigma, V))
+        return self.measure.z_quadrature(self.loss_breaks(cz, cw, sigma, V), COARSE_NODES if self.coarse else None)
+
+    @property
+    def inner_nodes(self) -> int:
+        """Gauss-Legendre nodes an inner panel of the two-dimensional quadrature (fewer during the coarse start)."""
+        return COARSE_NODES if self.coarse else N_INNER
 
     def moments(self, cz: float, cw: float, sigma: float, V: float) -> np.ndarray:
         """(A_z, A_w, B, C, M) at the given order parameters."""
@@ -144,7 +156,7 @@ class ConvexProblem:
         z, w = self.z_quadrature(cz, cw, sigma, V)
         if self.uses_shared_grid(cz, sigma, z, w):
             return moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))[0]
-        return moments(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
+        return moments(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w, self.inner_nodes)
 
     def uses_shared_grid(self, cz: float, sigma: float, z: np.ndarray, w: np.ndarray) -> bool:
         """theta = 0 outside :mod:`theory.window_moments`: the inner integral on one shared grid
@@ -208,7 +220,7 @@ class ConvexProblem:
             dm[:, [0, 2, 3]] = d3
         else:
             m, dm = moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel,
-                                         self.chan_param, z, w)
+                                         self.chan_param, z, w, self.inner_nodes)
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
         d = dm * np.array([1.0 / self.cz_scale, 1.0, sigma, V])  # d/d(x_0 = c_z scale, c_w, ln sigma, ln V)
@@ -235,7 +247,15 @@ class ConvexProblem:
 
     def fixed_point_steps(self, x: np.ndarray, steps: int, damping: float = 0.5, rtol: float = 1e-3) -> np.ndarray:
         """Damped fixed-point iteration in the conjugate variables (see the module docstring), at most ``steps``
-        steps, stopping once no unknown moves by more than ``rtol`` (relative; Newton takes over from there)."""
+        steps, stopping once no unknown moves by more than ``rtol`` (relative; Newton takes over from there). A start
+        only: on the coarse quadrature where there is one."""
+        self.coarse = self.coarse_start
+        try:
+            return self._fixed_point_steps(x, steps, damping, rtol)
+        finally:
+            self.coarse = False
+
+    def _fixed_point_steps(self, x: np.ndarray, steps: int, damping: float, rtol: float) -> np.ndarray:
         a, lam = self.alpha, self.lam
         for _ in range(steps):
             cz, cw, sigma, V = self.unpack(x)
@@ -276,9 +296,32 @@ def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_ite
     (:attr:`ConvexProblem.hold_weight`, see :meth:`ConvexProblem._step_scale`)."""
     problem.hold_weight = True
     try:
+        start = _coarse_start(problem, x0, max_iter)
+        if start is not None:
+            got = _newton_iterations(problem, start, tol, max_iter)
+            if got is not None and got[2]:
+                return got
         return _newton_iterations(problem, x0, tol, max_iter)
     finally:
         problem.hold_weight = False
+
+
+def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> np.ndarray | None:
+    """Newton's method on the coarse two-dimensional quadrature (COARSE_NODES a panel, ~1/4 of an evaluation) from
+    x0 until the largest residual is below COARSE_STOP: the start of Newton's method on the full quadrature, whose
+    root it is within the coarse rule's error of (~1e-6), so that the full rule needs two or three steps; the full
+    rule alone decides convergence. None where there is no coarse rule or it does not get there (the full rule
+    then starts from x0, as without it)."""
+    if not problem.coarse_start:
+        return None
+    problem.coarse = True
+    try:
+        got = _newton_iterations(problem, x0, COARSE_STOP * 1e3, max_iter)  # stops below 1e-3 of its tol
+    finally:
+        problem.coarse = False
+    if got is None or not got[1] < COARSE_STOP:
+        return None
+    return got[0]
 
 
 def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int

@@ -43,6 +43,7 @@ import math
 import numba
 import numpy as np
 
+from theory.integrals import gauss_legendre
 from theory.losses.base import Loss
 from theory.losses.compiled import node, omega_derivatives, point, specialised, v_derivatives
 from theory.losses.logistic import LOGISTIC_BREAKS  # noqa: F401 - re-exported
@@ -245,26 +246,29 @@ def kept_moments(L, omega_breaks, jumps, V, cz, cw, sigma, cos_t, sin_t, channel
 
 
 def moments(loss: Loss, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
-            chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray) -> np.ndarray:
-    """The moments of :func:`kept_moments` with the module's inner rules (theta in radians)."""
-    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, False)[0]
+            chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray, inner_nodes: int = N_INNER
+            ) -> np.ndarray:
+    """The moments of :func:`kept_moments` with the module's inner rules (theta in radians; ``inner_nodes``
+    Gauss-Legendre nodes an inner panel, fewer only for the convex solver's coarse start)."""
+    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, False, inner_nodes)[0]
 
 
 def moments_and_jacobian(loss: Loss, V: float, cz: float, cw: float, sigma: float, theta: float, channel: int,
-                         chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray
+                         chan_param: float, z_nodes: np.ndarray, z_weights: np.ndarray, inner_nodes: int = N_INNER
                          ) -> tuple[np.ndarray, np.ndarray]:
     """The moments and their derivatives [5, 4] in (c_z, c_w, sigma, V) (:func:`kept_moments`)."""
-    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, True)
+    return _kept(loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, True, inner_nodes)
 
 
-def _kept(loss: Loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, want_jac):
+def _kept(loss: Loss, V, cz, cw, sigma, theta, channel, chan_param, z_nodes, z_weights, want_jac, inner_nodes):
     handle = loss.handle
+    gl_x, gl_w = (_GL_X, _GL_W) if inner_nodes == N_INNER else gauss_legendre(inner_nodes)
     kernel = kept_moments if isinstance(handle, int) else specialised(_kept_moments_specialised)
     return kernel(handle, np.ascontiguousarray(loss.omega_breaks(V), dtype=float),
                   np.ascontiguousarray(loss.jumps(V), dtype=float).reshape(-1, 3), float(V), float(cz), float(cw),
                   float(sigma), math.cos(theta), math.sin(theta), int(channel), float(chan_param),
                   np.ascontiguousarray(z_nodes, dtype=float), np.ascontiguousarray(z_weights, dtype=float),
-                  GAUSS_BREAKS, _GL_X, _GL_W, _GH_X, _GH_W, bool(want_jac))
+                  GAUSS_BREAKS, gl_x, gl_w, _GH_X, _GH_W, bool(want_jac))
 
 
 # a loss outside theory.losses.compiled: the same kernel specialised to its functions, not cached on disk

@@ -32,6 +32,7 @@ For theta = 0, beta = 0 the n-conditions are indicators in m and the panels end 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -39,6 +40,12 @@ from numba import njit, vectorize
 
 GL_ORDER = 16
 GL_X, GL_W = np.polynomial.legendre.leggauss(GL_ORDER)
+
+
+@functools.lru_cache(maxsize=8)
+def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-node Gauss-Legendre rule on [-1, 1]: (nodes, weights)."""
+    return np.polynomial.legendre.leggauss(n)
 _GL_NARROW_X, _GL_NARROW_W = np.polynomial.legendre.leggauss(12)
 M_MAX = 10.0  # |m| beyond this carries Gaussian weight < 1e-22
 X_CUT = 9.0  # g(u, sigma) < 3e-21 sigma^2 for u / sigma < -X_CUT

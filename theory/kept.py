@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from theory.integrals import gauss_legendre
 from theory.rules import WINDOW_KINDS
 from theory.window_moments import kept_pieces
 
@@ -37,6 +38,8 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
 N_CORE = 10
 CORE_PANEL = 3.0
 _GL_CORE_X, _GL_CORE_W = np.polynomial.legendre.leggauss(N_CORE)
+
+
 TAN_MULTIPLES = (0.25, 0.5, 1.0, 2.0, 4.0)  # theta > 0: breaks at +-tan(theta) times these
 
 
@@ -99,9 +102,11 @@ class KeptMeasure:
             return None
         return kept_pieces(self.rule.windows(self.f), self.f, keep_right)
 
-    def outer_nodes(self, extra_breaks=()) -> tuple[np.ndarray, np.ndarray]:
+    def outer_nodes(self, extra_breaks=(), n_nodes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Outer nodes z and weights phi(z) dz / f (the acceptance not yet applied): the panels of the module
-        docstring, broken also at ``extra_breaks`` (e.g. a student's loss features mapped to z)."""
+        docstring, broken also at ``extra_breaks`` (e.g. a student's loss features mapped to z). ``n_nodes``: a
+        coarser rule, that many nodes on every panel (the convex solver's coarse start, :mod:`theory.convex`);
+        default ``N_OUTER`` (``N_CORE`` on the core panels)."""
         zm = self.z_max
         breaks = [-zm, zm, 0.0, *self.rule_edges]
         if self.theta > 0.0:
@@ -122,7 +127,9 @@ class KeptMeasure:
         hi = np.where(part + 1 == np.repeat(k, k), np.repeat(hi, k), start + (part + 1) * step)
         core = np.repeat(core, k)
         z, w = [], []
-        for sel, (x_gl, w_gl) in ((~core, (_GL_X, _GL_W)), (core, (_GL_CORE_X, _GL_CORE_W))):
+        plain, core_rule = (((_GL_X, _GL_W), (_GL_CORE_X, _GL_CORE_W)) if n_nodes is None
+                            else (gauss_legendre(n_nodes),) * 2)
+        for sel, (x_gl, w_gl) in ((~core, plain), (core, core_rule)):
             half = 0.5 * (hi[sel] - lo[sel])[:, None]
             z.append((0.5 * (hi[sel] + lo[sel])[:, None] + half * x_gl).ravel())
             w.append((half * w_gl).ravel())
@@ -139,8 +146,8 @@ class KeptMeasure:
         q_plus, q_minus = self.acceptance(z)
         return math.sqrt(float(np.sum(density * 0.5 * (q_plus + q_minus) * z * z)))
 
-    def z_quadrature(self, extra_breaks=()) -> tuple[np.ndarray, np.ndarray]:
+    def z_quadrature(self, extra_breaks=(), n_nodes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Outer nodes and weights q(z, +1) phi(z) / f (the label y = +1; the convex theory integrates y = -1 as
-        its mirror image) on the panels of :meth:`outer_nodes`."""
-        z, density = self.outer_nodes(extra_breaks)
+        its mirror image) on the panels of :meth:`outer_nodes` (``n_nodes`` as there)."""
+        z, density = self.outer_nodes(extra_breaks, n_nodes)
         return z, density * self.acceptance(z)[0]

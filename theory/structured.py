@@ -199,7 +199,8 @@ class StructuredProblem(ConvexProblem):
             dm = np.zeros((m.size, 4))
             dm[:, [0, 2, 3]] = d3
             return m, dm
-        return moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w)
+        return moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w,
+                                    self.inner_nodes)
 
     def prior_update(self, m: np.ndarray, V: float, deriv: bool = False):
         """(c_new, sigma_new^2, tau0, terms, vhat, qhat) from the moments m at the prox step V."""
