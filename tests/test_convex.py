@@ -383,3 +383,58 @@ def test_a_sharp_label_step_is_resolved_by_the_inner_quadrature():
     (theory.convex_moments.SHARP_STEP) resolve it."""
     res = solve_saddle(Params(64.0, 0.04962, "hard", 10.0, "hinge:0", "flip:0.05"))
     assert res.success and res.residual < 1e-12, res.message
+
+
+@pytest.mark.parametrize("keep, learner, labels", [
+    ("hard", "logistic:0.01", "flip:0.1"), ("easy", "hinge:0.01", "flip:0.1"), ("hard", "square:0.1", "clean"),
+    ("soft:1", "squared-hinge:0.1", "flip:0.2"), ("mix:0.5", "hinge:0.5", "clean"),
+    ("band:0.2", "logistic:1e-6", "flip:0.2")])
+def test_window_route_jacobian_is_the_derivative_of_the_residual(keep, learner, labels):
+    """theta = 0 on the closed-form route (theory.window_moments): the analytic Jacobian (the densities K^z, K^zz,
+    the loss's omega and V derivatives, the Dirac terms of the hinge's box) against central differences of the
+    residual at a point 5 % off the solution (steps 1e-6 on O(1) unknowns: the differences are good to ~1e-9, the
+    tolerance 1e-7 absolute on entries of order 0.1-10)."""
+    params = Params(2.0, 0.3, keep, 0.0, learner, labels)
+    prob = ConvexProblem(params)
+    assert prob.pieces is not None  # the window route
+    x = np.array(solve_convex(params).q) * 1.05
+    _, jac, _ = prob.residual_and_jacobian(x)
+    fd = np.empty_like(jac)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = 1e-6
+        fd[:, j] = (prob.residual(x + e) - prob.residual(x - e)) / 2e-6
+    np.testing.assert_allclose(jac, fd, atol=1e-7)
+
+
+def test_newton_reaches_a_student_of_large_norm_at_theta_zero():
+    """Near separability at a tiny ridge the student's norm grows ~1 / lambda (keep hard, f = 0.5, 5 % flips,
+    alpha_prune = 4, logistic:1e-8: |u| = 654). The Newton step on c_z is capped relative to |c_z|
+    (theory.convex._reach), so the cold start gets there directly; with the step capped at 3 it crept and needed
+    the continuation in lambda (290 evaluations). The answer equals the continuation's to 1e-9."""
+    params = Params(4.0, 0.5, "hard", 0.0, "logistic:1e-8", "flip:0.05")
+    res = solve_convex(params)
+    assert res.success and res.message == "converged", res.message
+    assert res.nfev < 60
+    lams = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8]  # the same point by a continuation from a strong ridge, warm-started
+    prev = None
+    for lam in lams:
+        prev = solve_convex(Params(4.0, 0.5, "hard", 0.0, f"logistic:{lam:g}", "flip:0.05"), x0=prev)
+        assert prev.success
+    assert abs(prev.eps - res.eps) < 1e-9 * res.eps
+
+
+@pytest.mark.parametrize("keep, learner, labels", [("hard", "logistic:0.01", "flip:0.05"),
+                                                    ("easy", "hinge:0.01", "clean"), ("hard", "square:0", "flip:0.1")])
+def test_the_coarse_start_leaves_the_answer_unchanged(monkeypatch, keep, learner, labels):
+    """At theta > 0 Newton's method starts on a coarse quadrature (theory.convex._coarse_start) and finishes on the
+    full one, which alone decides convergence: the answer equals the one without the coarse start to the solver's
+    precision (1e-11 relative in eps; both residuals < 1e-9)."""
+    import theory.convex as convex
+
+    params = Params(2.0, 0.3, keep, 10.0, learner, labels)
+    with_coarse = solve_convex(params)
+    monkeypatch.setattr(convex, "_coarse_start", lambda problem, x0, max_iter: None)
+    without = solve_convex(params)
+    assert with_coarse.success and without.success
+    assert abs(with_coarse.eps - without.eps) < 1e-11 * without.eps

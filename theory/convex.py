@@ -22,11 +22,12 @@ F = E_kept[z^2] for c_z and 1 for c_w (:meth:`ConvexProblem._step_scale`: Newton
 The moments come from one of three quadratures (:meth:`ConvexProblem.moments`): the closed-form z integral of
 :mod:`theory.window_moments` (theta = 0, window rules, sign channels), the shared omega grid of
 :mod:`theory.convolution_moments` (theta = 0 otherwise) or the two-dimensional quadrature of
-:mod:`theory.convex_moments`; the last two also give their derivatives (Stein's identity), hence the residuals'
-Jacobian (:meth:`ConvexProblem.residual_and_jacobian`). A cold start: Newton's method with that Jacobian
-(:func:`_analytic_newton`) from two damped fixed-point steps in the conjugate ("hat") variables
+:mod:`theory.convex_moments`; the last two give their derivatives (Stein's identity), hence the residuals'
+Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), and so does the first (the density K^zz added). A cold
+start: Newton's method with that Jacobian (:func:`_analytic_newton`; at theta > 0 begun on a coarse quadrature,
+:func:`_coarse_start`) from two damped fixed-point steps in the conjugate ("hat") variables
 (V <- 1 / (lambda + V_hat), V_hat = alpha C / V; sigma <- V sqrt(alpha B) / V_old; c <- c - (lambda c +
-alpha A) / (lambda + V_hat)), else from the bare guess; else (and on the window route) ten fixed-point steps
+alpha A) / (lambda + V_hat)), else (theta > 0) from the bare guess; else ten fixed-point steps
 and MINPACK's hybrid Powell method (``scipy.optimize.root``, ``hybr``, finite-difference Jacobian, ``xtol``
 1e-12). A solution is accepted when every residual is below ``tol`` (default 1e-9) and the quadrature's mass
 check |M - 1| is below 1e-9. Where that fails (small lambda near separability, where V is large), the solver
@@ -60,10 +61,12 @@ from theory.losses import get_loss
 from theory.losses.base import Loss
 from theory.losses.constraints import LIMITS
 from theory.point import ConvexOrder, PointResult
-from theory.window_moments import moments_theta0
+from theory.window_moments import moments_theta0, moments_theta0_and_jacobian
 
 DEFAULT_TOL = 1e-9
-MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3)
+NEWTON_BUDGET = 60  # evaluations after which one run of Newton's method gives up (its line searches halving without
+# end: a cold start at a tiny ridge took 200-250 each, and the fallbacks then converge in a few dozen)
+MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3; see _reach)
 SHARED_GRID_BUDGET = 100  # grid nodes a kept outer node below which the shared grid is used (it costs ~200)
 # the coarse start (theta > 0, _coarse_start): Gauss-Legendre nodes a panel, outer and inner, instead of 10 and 10
 # (an evaluation costs ~1/4), and the residual below which Newton's method moves on to the full quadrature
@@ -207,11 +210,17 @@ class ConvexProblem:
     def residual_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
         """(residuals, their Jacobian in x = (c_z, [c_w,] ln sigma, ln V), the mass M) from one evaluation of the
         moments with their analytic derivatives (:func:`theory.convolution_moments.grid_moments`,
-        :func:`theory.convex_moments.kept_moments`); None on the closed-form path of :mod:`theory.window_moments`
-        (theta = 0 windows, which converge fast without it)."""
-        if self.pieces is not None:
-            return None
+        :func:`theory.convex_moments.kept_moments`, :func:`theory.window_moments.window_moments`)."""
         cz, cw, sigma, V = self.unpack(x)
+        if self.pieces is not None:
+            self.nfev += 1
+            m, dm = moments_theta0_and_jacobian(self.loss, V, cz, sigma, self.pieces)
+        else:
+            m, dm = self._kept_moments_and_jacobian(cz, cw, sigma, V)
+        return self._residual_and_jacobian(cz, cw, sigma, V, m, dm)
+
+    def _kept_moments_and_jacobian(self, cz: float, cw: float, sigma: float, V: float
+                                   ) -> tuple[np.ndarray, np.ndarray]:
         z, w = self.z_quadrature(cz, cw, sigma, V)
         self.nfev += 1
         if self.uses_shared_grid(cz, sigma, z, w):
@@ -221,6 +230,10 @@ class ConvexProblem:
         else:
             m, dm = moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel,
                                          self.chan_param, z, w, self.inner_nodes)
+        return m, dm
+
+    def _residual_and_jacobian(self, cz: float, cw: float, sigma: float, V: float, m: np.ndarray, dm: np.ndarray
+                               ) -> tuple[np.ndarray, np.ndarray, float]:
         a, lam = self.alpha, self.lam
         norm = math.sqrt(cz * cz + cw * cw + sigma * sigma)
         d = dm * np.array([1.0 / self.cz_scale, 1.0, sigma, V])  # d/d(x_0 = c_z scale, c_w, ln sigma, ln V)
@@ -290,10 +303,11 @@ class ConvexProblem:
 def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int = 40
                      ) -> tuple[np.ndarray, float, bool] | None:
     """Newton's method with the analytic Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), each step capped at
-    MAX_NEWTON_STEP in every unknown and halved (at most 30 times) until the largest residual decreases; stops
-    below tol / 1000 or when a full step is below 1e-14 (relative). None where no analytic Jacobian is available
-    at x0; (x, residual, accepted) otherwise. The Jacobian holds the in-plane residuals' weight fixed
-    (:attr:`ConvexProblem.hold_weight`, see :meth:`ConvexProblem._step_scale`)."""
+    MAX_NEWTON_STEP in every unknown (in the units of :func:`_reach`) and halved (at most 30 times) until the
+    largest residual decreases; stops below tol / 1000, when a full step is below 1e-14 (relative) or after
+    NEWTON_BUDGET evaluations. None where
+    no analytic Jacobian is available at x0; (x, residual, accepted) otherwise. The Jacobian holds the in-plane
+    residuals' weight fixed (:attr:`ConvexProblem.hold_weight`, see :meth:`ConvexProblem._step_scale`)."""
     problem.hold_weight = True
     try:
         start = _coarse_start(problem, x0, max_iter)
@@ -304,6 +318,17 @@ def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_ite
         return _newton_iterations(problem, x0, tol, max_iter)
     finally:
         problem.hold_weight = False
+
+
+def _reach(x: np.ndarray) -> np.ndarray:
+    """The unit of MAX_NEWTON_STEP for each unknown: 1 for ln sigma and ln V, and for the overlaps c; at theta = 0
+    (one overlap, c_z) max(|c_z|, 1): near separability at a small ridge the student's norm grows ~1 / lambda
+    (c_z = 617 at lambda = 1e-8, keep hard, f = 0.5, 5 % flips, alpha_prune = 4), which a step capped at 3 takes
+    hundreds of steps to reach. (At theta > 0 a relative cap lets c_w run away from a cold start instead.)"""
+    reach = np.ones_like(x)
+    if x.size == 3:
+        reach[0] = max(abs(float(x[0])), 1.0)
+    return reach
 
 
 def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> np.ndarray | None:
@@ -333,14 +358,15 @@ def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_i
         x = np.asarray(x0, dtype=float)
         r, jac, mass = got
         res = float(np.max(np.abs(r)))
+        budget = problem.nfev + NEWTON_BUDGET
         for _ in range(max_iter):
-            if not math.isfinite(res) or res < 1e-3 * tol:
+            if not math.isfinite(res) or res < 1e-3 * tol or problem.nfev > budget:
                 break
             try:
                 step = np.linalg.solve(jac, -r)
             except np.linalg.LinAlgError:
                 break
-            step *= min(1.0, MAX_NEWTON_STEP / max(float(np.max(np.abs(step))), 1e-300))
+            step *= min(1.0, MAX_NEWTON_STEP / max(float(np.max(np.abs(step) / _reach(x))), 1e-300))
             t = 1.0
             for _ in range(30):
                 trial = problem.residual_and_jacobian(x + t * step)
@@ -360,9 +386,10 @@ def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_i
 
 
 def _newton(problem: ConvexProblem, x0: np.ndarray, tol: float) -> tuple[np.ndarray, float, bool]:
-    analytic = _analytic_newton(problem, x0, tol)
-    if analytic is not None and analytic[2]:
-        return analytic
+    """The analytic Newton (:func:`_analytic_newton`), else MINPACK's hybr from x0."""
+    got = _analytic_newton(problem, x0, tol)
+    if got is not None and got[2]:
+        return got
     with np.errstate(all="ignore"):
         sol = optimize.root(problem.residual, x0, method="hybr", options={"xtol": 1e-12})
     x = np.asarray(sol.x, dtype=float)
@@ -527,9 +554,10 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
                 continue
         if start is None:
             # the analytic Newton from two fixed-point steps (24 Kolossov points: 8.7 evaluations on average),
-            # else from the bare guess (where the fixed-point map diverges), else ten steps and hybr
+            # else from the bare guess (where the fixed-point map diverges; not on the theta = 0 window route, whose
+            # cold starts fail there only at tiny ridges, as they do from two steps), else ten steps and hybr
             analytic = None
-            for steps in (2, 0) if problem.pieces is None else ():  # the window route has no analytic Jacobian
+            for steps in (2, 0) if problem.pieces is None else (2,):
                 analytic = _analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
                 if analytic is not None and analytic[2]:
                     break
