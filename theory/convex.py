@@ -385,9 +385,10 @@ def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_i
     return x, res, bool(res < tol and abs(mass - 1.0) < 1e-9)
 
 
-def _newton(problem: ConvexProblem, x0: np.ndarray, tol: float) -> tuple[np.ndarray, float, bool]:
-    """The analytic Newton (:func:`_analytic_newton`), else MINPACK's hybr from x0."""
-    got = _analytic_newton(problem, x0, tol)
+def _newton(problem: ConvexProblem, x0: np.ndarray, tol: float, analytic: bool = True
+            ) -> tuple[np.ndarray, float, bool]:
+    """The analytic Newton (:func:`_analytic_newton`; not if ``analytic`` is False), else MINPACK's hybr from x0."""
+    got = _analytic_newton(problem, x0, tol) if analytic else None
     if got is not None and got[2]:
         return got
     with np.errstate(all="ignore"):
@@ -567,7 +568,9 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
             x = problem.fixed_point_steps(problem.guess(), 10)
         else:
             x = start
-        x, res, ok = _newton(problem, x, tol)
+        # on the window route, a cold start whose analytic Newton failed (tiny ridges) goes on with hybr alone (a
+        # second analytic run from ten steps failed there too: 432 cold grid points, 4.1 s with it, 2.4 s without)
+        x, res, ok = _newton(problem, x, tol, analytic=start is not None or problem.pieces is None)
         if best is None or res < best[1]:
             best = (x, res, ok, "converged" if ok else "residual above tolerance")
         if ok:
