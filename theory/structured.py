@@ -52,6 +52,7 @@ from theory.convolution_moments import moments_shared_grid
 from theory.covariance import Case, Geometry
 from theory.learners import Learner
 from theory.point import MaxMarginOrder, PointResult
+from theory.window_moments import moments_theta0_and_jacobian
 
 # the hinge ridges through which the max-margin student is reached (stop once eps moves by < MM_RTOL, relative)
 MM_RIDGES = tuple(10.0 ** -k for k in range(2, 13))
@@ -188,10 +189,11 @@ class StructuredProblem(ConvexProblem):
 
     # ---- the moments (the channel, inherited quadratures) and their derivatives -----------------------------
     def moments_and_derivatives(self, cz: float, cw: float, sigma: float, V: float):
-        """(m, dm): the moments (A_z, A_w, B, C, M) and their derivatives in (c_z, c_w, sigma, V), or (m, None) on the
-        closed-form theta = 0 window route (no analytic derivatives there)."""
+        """(m, dm): the moments (A_z, A_w, B, C, M) and their derivatives in (c_z, c_w, sigma, V), on the closed-form
+        theta = 0 window route too (:func:`theory.window_moments.moments_theta0_and_jacobian`)."""
         if self.pieces is not None:
-            return self.moments(cz, cw, sigma, V), None
+            self.nfev += 1
+            return moments_theta0_and_jacobian(self.loss, V, cz, sigma, self.pieces)
         z, w = self.z_quadrature(cz, cw, sigma, V)
         self.nfev += 1
         if self.uses_shared_grid(cz, sigma, z, w):
@@ -229,8 +231,6 @@ class StructuredProblem(ConvexProblem):
     def residual_and_jacobian(self, x: np.ndarray):
         cz, cw, sigma, V = self.unpack(x)
         m, dm = self.moments_and_derivatives(cz, cw, sigma, V)
-        if dm is None:
-            return None
         r, (c, c_new, sig2, t, vhat, qhat, norm) = self._residual(cz, cw, sigma, V, m, deriv=True)
         a, nc = self.alpha, self.n_c
         A = m[:nc]
@@ -530,7 +530,7 @@ def _solve(problem: StructuredProblem, x0, tol: float):
         x, res, ok = convex._newton(problem, np.asarray(x0, dtype=float), tol)
         best = (x, res, ok)
     if best is None or not best[2]:
-        for steps in (2, 0) if problem.pieces is None else ():
+        for steps in (2, 0):
             got = convex._analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
             if got is not None and (best is None or got[1] < best[1]):
                 best = got
