@@ -69,9 +69,12 @@ NEWTON_BUDGET = 60  # evaluations after which one run of Newton's method gives u
 MAX_NEWTON_STEP = 3.0  # largest change of any unknown in one Newton step (ln sigma, ln V: a factor e^3; see _reach)
 SHARED_GRID_BUDGET = 100  # grid nodes a kept outer node below which the shared grid is used (it costs ~200)
 # the coarse start (theta > 0, _coarse_start): Gauss-Legendre nodes a panel, outer and inner, instead of 10 and 10
-# (an evaluation costs ~1/4), and the residual below which Newton's method moves on to the full quadrature
+# (an evaluation costs ~1/4), and the residual below which Newton's method moves on to the full quadrature; a
+# coarse run stalled above COARSE_STALL (a tiny ridge from a cold start) is not repeated on the full rule (it stalled
+# there too, at the same residual, e.g. 1.55e-2, 2.03, 0.22 for logistic:1e-8 at theta = 10 deg)
 COARSE_NODES = 5
 COARSE_STOP = 1e-5
+COARSE_STALL = 1e-3  # a coarse run that ends above this residual stalled: the full rule is not run from x0 again
 
 
 ConvexResult = PointResult  # the former name of the convex route's result (one result type for every route)
@@ -305,16 +308,21 @@ def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_ite
     """Newton's method with the analytic Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), each step capped at
     MAX_NEWTON_STEP in every unknown (in the units of :func:`_reach`) and halved (at most 30 times) until the
     largest residual decreases; stops below tol / 1000, when a full step is below 1e-14 (relative) or after
-    NEWTON_BUDGET evaluations. None where
-    no analytic Jacobian is available at x0; (x, residual, accepted) otherwise. The Jacobian holds the in-plane
-    residuals' weight fixed (:attr:`ConvexProblem.hold_weight`, see :meth:`ConvexProblem._step_scale`)."""
+    NEWTON_BUDGET evaluations. At theta > 0 it runs on the coarse quadrature first (:func:`_coarse_start`). None
+    where no analytic Jacobian is available at x0; (x, residual, accepted) otherwise, residual and acceptance on
+    the full quadrature. The Jacobian holds the in-plane residuals' weight fixed (:attr:`ConvexProblem.hold_weight`,
+    see :meth:`ConvexProblem._step_scale`)."""
     problem.hold_weight = True
     try:
-        start = _coarse_start(problem, x0, max_iter)
-        if start is not None:
-            got = _newton_iterations(problem, start, tol, max_iter)
-            if got is not None and got[2]:
-                return got
+        coarse = _coarse_start(problem, x0, max_iter)
+        if coarse is None or not math.isfinite(coarse[1]):
+            return _newton_iterations(problem, x0, tol, max_iter)
+        x, res = coarse
+        if res >= COARSE_STALL:  # stalled far from a root, where the full rule (~1e-6 away) stalls as well
+            return x, *_accept(problem, x, tol)
+        got = _newton_iterations(problem, x, tol, max_iter)
+        if got is not None and got[2]:
+            return got
         return _newton_iterations(problem, x0, tol, max_iter)
     finally:
         problem.hold_weight = False
@@ -331,12 +339,11 @@ def _reach(x: np.ndarray) -> np.ndarray:
     return reach
 
 
-def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> np.ndarray | None:
-    """Newton's method on the coarse two-dimensional quadrature (COARSE_NODES a panel, ~1/4 of an evaluation) from
-    x0 until the largest residual is below COARSE_STOP: the start of Newton's method on the full quadrature, whose
-    root it is within the coarse rule's error of (~1e-6), so that the full rule needs two or three steps; the full
-    rule alone decides convergence. None where there is no coarse rule or it does not get there (the full rule
-    then starts from x0, as without it)."""
+def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> tuple[np.ndarray, float] | None:
+    """(x, largest residual) of Newton's method on the coarse two-dimensional quadrature (COARSE_NODES a panel, ~1/4
+    of an evaluation) from x0 until that residual is below COARSE_STOP: the start of Newton's method on the full
+    quadrature, whose root it is within the coarse rule's error of (~1e-6), so that the full rule needs two or three
+    steps; the full rule alone decides convergence. None where there is no coarse rule."""
     if not problem.coarse_start:
         return None
     problem.coarse = True
@@ -344,9 +351,7 @@ def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> np.n
         got = _newton_iterations(problem, x0, COARSE_STOP * 1e3, max_iter)  # stops below 1e-3 of its tol
     finally:
         problem.coarse = False
-    if got is None or not got[1] < COARSE_STOP:
-        return None
-    return got[0]
+    return None if got is None else (got[0], got[1])
 
 
 def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int
