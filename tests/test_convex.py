@@ -427,14 +427,25 @@ def test_newton_reaches_a_student_of_large_norm_at_theta_zero():
 @pytest.mark.parametrize("keep, learner, labels", [("hard", "logistic:0.01", "flip:0.05"),
                                                     ("easy", "hinge:0.01", "clean"), ("hard", "square:0", "flip:0.1")])
 def test_the_coarse_start_leaves_the_answer_unchanged(monkeypatch, keep, learner, labels):
-    """At theta > 0 Newton's method starts on a coarse quadrature (theory.convex._coarse_start) and finishes on the
-    full one, which alone decides convergence: the answer equals the one without the coarse start to the solver's
-    precision (1e-11 relative in eps; both residuals < 1e-9)."""
+    """At theta > 0 Newton's method starts on a coarse quadrature (theory.convex._coarse_start, COARSE_NODES = 5
+    Gauss-Legendre nodes a panel) and finishes on the full one, which alone decides convergence: the coarse run is
+    used (it gets below COARSE_STOP) and the answer equals the one with the coarse rule made the full rule
+    (COARSE_NODES = 10, the fixed-point start too) to the solver's precision (1e-11 relative in eps)."""
     import theory.convex as convex
 
     params = Params(2.0, 0.3, keep, 10.0, learner, labels)
+    coarse_ends = []
+    original = convex._coarse_start
+
+    def spy(problem, x0, max_iter):
+        got = original(problem, x0, max_iter)
+        coarse_ends.append(got[1])
+        return got
+
+    monkeypatch.setattr(convex, "_coarse_start", spy)
     with_coarse = solve_convex(params)
-    monkeypatch.setattr(convex, "_coarse_start", lambda problem, x0, max_iter: None)
+    assert coarse_ends and min(coarse_ends) < convex.COARSE_STOP
+    monkeypatch.setattr(convex, "COARSE_NODES", 10)
     without = solve_convex(params)
     assert with_coarse.success and without.success
     assert abs(with_coarse.eps - without.eps) < 1e-11 * without.eps

@@ -27,7 +27,7 @@ Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), and so does the first (t
 start: Newton's method with that Jacobian (:func:`_analytic_newton`; at theta > 0 begun on a coarse quadrature,
 :func:`_coarse_start`) from two damped fixed-point steps in the conjugate ("hat") variables
 (V <- 1 / (lambda + V_hat), V_hat = alpha C / V; sigma <- V sqrt(alpha B) / V_old; c <- c - (lambda c +
-alpha A) / (lambda + V_hat)), else (theta > 0) from the bare guess; else ten fixed-point steps
+alpha A) / (lambda + V_hat)), else (off the window route) from the bare guess; else ten fixed-point steps
 and MINPACK's hybrid Powell method (``scipy.optimize.root``, ``hybr``, finite-difference Jacobian, ``xtol``
 1e-12). A solution is accepted when every residual is below ``tol`` (default 1e-9) and the quadrature's mass
 check |M - 1| is below 1e-9. Where that fails (small lambda near separability, where V is large), the solver
@@ -210,30 +210,30 @@ class ConvexProblem:
         r += [1.0 - a * m[2] / (sigma * sigma), 1.0 - lam * V - a * m[3]]
         return np.array(r), float(m[4])
 
-    def residual_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """(residuals, their Jacobian in x = (c_z, [c_w,] ln sigma, ln V), the mass M) from one evaluation of the
-        moments with their analytic derivatives (:func:`theory.convolution_moments.grid_moments`,
-        :func:`theory.convex_moments.kept_moments`, :func:`theory.window_moments.window_moments`)."""
-        cz, cw, sigma, V = self.unpack(x)
-        if self.pieces is not None:
-            self.nfev += 1
-            m, dm = moments_theta0_and_jacobian(self.loss, V, cz, sigma, self.pieces)
-        else:
-            m, dm = self._kept_moments_and_jacobian(cz, cw, sigma, V)
-        return self._residual_and_jacobian(cz, cw, sigma, V, m, dm)
-
-    def _kept_moments_and_jacobian(self, cz: float, cw: float, sigma: float, V: float
-                                   ) -> tuple[np.ndarray, np.ndarray]:
-        z, w = self.z_quadrature(cz, cw, sigma, V)
+    def moments_and_derivatives(self, cz: float, cw: float, sigma: float, V: float
+                                ) -> tuple[np.ndarray, np.ndarray]:
+        """(m, dm): the moments (A_z, A_w, B, C, M) and their derivatives [5, 4] in (c_z, c_w, sigma, V), one
+        evaluation on this point's quadrature (:func:`theory.window_moments.moments_theta0_and_jacobian`,
+        :func:`theory.convolution_moments.moments_shared_grid`, :func:`theory.convex_moments.moments_and_jacobian`;
+        the coarse rule while :attr:`coarse`)."""
         self.nfev += 1
+        if self.pieces is not None:
+            return moments_theta0_and_jacobian(self.loss, V, cz, sigma, self.pieces)
+        z, w = self.z_quadrature(cz, cw, sigma, V)
         if self.uses_shared_grid(cz, sigma, z, w):
             m, d3 = moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))
             dm = np.zeros((m.size, 4))
             dm[:, [0, 2, 3]] = d3
-        else:
-            m, dm = moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel,
-                                         self.chan_param, z, w, self.inner_nodes)
-        return m, dm
+            return m, dm
+        return moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w,
+                                    self.inner_nodes)
+
+    def residual_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """(residuals, their Jacobian in x = (c_z, [c_w,] ln sigma, ln V), the mass M) from one evaluation of the
+        moments with their analytic derivatives (:meth:`moments_and_derivatives`)."""
+        cz, cw, sigma, V = self.unpack(x)
+        m, dm = self.moments_and_derivatives(cz, cw, sigma, V)
+        return self._residual_and_jacobian(cz, cw, sigma, V, m, dm)
 
     def _residual_and_jacobian(self, cz: float, cw: float, sigma: float, V: float, m: np.ndarray, dm: np.ndarray
                                ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -304,14 +304,11 @@ class ConvexProblem:
 
 
 def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int = 40
-                     ) -> tuple[np.ndarray, float, bool] | None:
-    """Newton's method with the analytic Jacobian (:meth:`ConvexProblem.residual_and_jacobian`), each step capped at
-    MAX_NEWTON_STEP in every unknown (in the units of :func:`_reach`) and halved (at most 30 times) until the
-    largest residual decreases; stops below tol / 1000, when a full step is below 1e-14 (relative) or after
-    NEWTON_BUDGET evaluations. At theta > 0 it runs on the coarse quadrature first (:func:`_coarse_start`). None
-    where no analytic Jacobian is available at x0; (x, residual, accepted) otherwise, residual and acceptance on
-    the full quadrature. The Jacobian holds the in-plane residuals' weight fixed (:attr:`ConvexProblem.hold_weight`,
-    see :meth:`ConvexProblem._step_scale`)."""
+                     ) -> tuple[np.ndarray, float, bool]:
+    """Newton's method with the analytic Jacobian (:meth:`ConvexProblem.residual_and_jacobian`): (x, residual,
+    accepted), residual and acceptance on the full quadrature (:func:`_newton_iterations`). At theta > 0 it runs on
+    the coarse quadrature first (:func:`_coarse_start`). The Jacobian holds the in-plane residuals' weight fixed
+    (:attr:`ConvexProblem.hold_weight`, see :meth:`ConvexProblem._step_scale`)."""
     problem.hold_weight = True
     try:
         coarse = _coarse_start(problem, x0, max_iter)
@@ -321,20 +318,21 @@ def _analytic_newton(problem: ConvexProblem, x0: np.ndarray, tol: float, max_ite
         if res >= COARSE_STALL:  # stalled far from a root, where the full rule (~1e-6 away) stalls as well
             return x, *_accept(problem, x, tol)
         got = _newton_iterations(problem, x, tol, max_iter)
-        if got is not None and got[2]:
+        if got[2]:
             return got
         return _newton_iterations(problem, x0, tol, max_iter)
     finally:
         problem.hold_weight = False
 
 
-def _reach(x: np.ndarray) -> np.ndarray:
-    """The unit of MAX_NEWTON_STEP for each unknown: 1 for ln sigma and ln V, and for the overlaps c; at theta = 0
-    (one overlap, c_z) max(|c_z|, 1): near separability at a small ridge the student's norm grows ~1 / lambda
-    (c_z = 617 at lambda = 1e-8, keep hard, f = 0.5, 5 % flips, alpha_prune = 4), which a step capped at 3 takes
-    hundreds of steps to reach. (At theta > 0 a relative cap lets c_w run away from a cold start instead.)"""
+def _reach(problem: ConvexProblem, x: np.ndarray) -> np.ndarray:
+    """The unit of MAX_NEWTON_STEP for each unknown: 1 for ln sigma and ln V, and for the overlaps c; on the theta = 0
+    window route (one overlap, c_z) max(|c_z|, 1): near separability at a small ridge the student's norm grows
+    ~1 / lambda (c_z = 617 at lambda = 1e-8, keep hard, f = 0.5, 5 % flips, alpha_prune = 4), which a step capped at
+    3 takes hundreds of steps to reach. (At theta > 0 a relative cap lets c_w run away from a cold start instead, and
+    on the theta = 0 shared grid, uncertainty rules and logit channels, it cost 41 % more evaluations.)"""
     reach = np.ones_like(x)
-    if x.size == 3:
+    if problem.pieces is not None:
         reach[0] = max(abs(float(x[0])), 1.0)
     return reach
 
@@ -348,35 +346,36 @@ def _coarse_start(problem: ConvexProblem, x0: np.ndarray, max_iter: int) -> tupl
         return None
     problem.coarse = True
     try:
-        got = _newton_iterations(problem, x0, COARSE_STOP * 1e3, max_iter)  # stops below 1e-3 of its tol
+        x, res, _ = _newton_iterations(problem, x0, math.inf, max_iter, stop=COARSE_STOP)
     finally:
         problem.coarse = False
-    return None if got is None else (got[0], got[1])
+    return x, res
 
 
-def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int
-                       ) -> tuple[np.ndarray, float, bool] | None:
+def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_iter: int,
+                       stop: float | None = None) -> tuple[np.ndarray, float, bool]:
+    """Newton's method with the analytic Jacobian from x0: each step capped at MAX_NEWTON_STEP in every unknown (in
+    the units of :func:`_reach`) and halved (at most 30 times) until the largest residual decreases. Stops when
+    that residual is below ``stop`` (default tol / 1000), when a full step is below 1e-14 (relative), or before a
+    step once NEWTON_BUDGET evaluations are spent (its line search can add up to 30 more). (x, residual,
+    accepted: residual below tol and the quadrature's mass check |M - 1| < 1e-9)."""
+    stop = 1e-3 * tol if stop is None else stop
     with np.errstate(all="ignore"):
-        got = problem.residual_and_jacobian(x0)
-        if got is None:
-            return None
+        r, jac, mass = problem.residual_and_jacobian(x0)
         x = np.asarray(x0, dtype=float)
-        r, jac, mass = got
         res = float(np.max(np.abs(r)))
         budget = problem.nfev + NEWTON_BUDGET
         for _ in range(max_iter):
-            if not math.isfinite(res) or res < 1e-3 * tol or problem.nfev > budget:
+            if not math.isfinite(res) or res < stop or problem.nfev > budget:
                 break
             try:
                 step = np.linalg.solve(jac, -r)
             except np.linalg.LinAlgError:
                 break
-            step *= min(1.0, MAX_NEWTON_STEP / max(float(np.max(np.abs(step) / _reach(x))), 1e-300))
+            step *= min(1.0, MAX_NEWTON_STEP / max(float(np.max(np.abs(step) / _reach(problem, x))), 1e-300))
             t = 1.0
             for _ in range(30):
                 trial = problem.residual_and_jacobian(x + t * step)
-                if trial is None:
-                    return x, res, False
                 if np.all(np.isfinite(trial[0])) and float(np.max(np.abs(trial[0]))) < res:
                     break
                 t *= 0.5
@@ -393,9 +392,10 @@ def _newton_iterations(problem: ConvexProblem, x0: np.ndarray, tol: float, max_i
 def _newton(problem: ConvexProblem, x0: np.ndarray, tol: float, analytic: bool = True
             ) -> tuple[np.ndarray, float, bool]:
     """The analytic Newton (:func:`_analytic_newton`; not if ``analytic`` is False), else MINPACK's hybr from x0."""
-    got = _analytic_newton(problem, x0, tol) if analytic else None
-    if got is not None and got[2]:
-        return got
+    if analytic:
+        got = _analytic_newton(problem, x0, tol)
+        if got[2]:
+            return got
     with np.errstate(all="ignore"):
         sol = optimize.root(problem.residual, x0, method="hybr", options={"xtol": 1e-12})
     x = np.asarray(sol.x, dtype=float)
@@ -561,13 +561,13 @@ def _solve_problem(problem: ConvexProblem, x0, tol: float) -> PointResult:
         if start is None:
             # the analytic Newton from two fixed-point steps (24 Kolossov points: 8.7 evaluations on average),
             # else from the bare guess (where the fixed-point map diverges; not on the theta = 0 window route, whose
-            # cold starts fail there only at tiny ridges, as they do from two steps), else ten steps and hybr
-            analytic = None
+            # cold starts fail there only at tiny ridges, as they do from two steps), else ten steps and hybr (on the
+            # window route hybr alone)
             for steps in (2, 0) if problem.pieces is None else (2,):
                 analytic = _analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
-                if analytic is not None and analytic[2]:
+                if analytic[2]:
                     break
-            if analytic is not None and analytic[2]:
+            if analytic[2]:
                 best = (analytic[0], analytic[1], True, "converged")
                 break
             x = problem.fixed_point_steps(problem.guess(), 10)

@@ -40,12 +40,6 @@ from numba import njit, vectorize
 
 GL_ORDER = 16
 GL_X, GL_W = np.polynomial.legendre.leggauss(GL_ORDER)
-
-
-@functools.lru_cache(maxsize=8)
-def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n-node Gauss-Legendre rule on [-1, 1]: (nodes, weights)."""
-    return np.polynomial.legendre.leggauss(n)
 _GL_NARROW_X, _GL_NARROW_W = np.polynomial.legendre.leggauss(12)
 M_MAX = 10.0  # |m| beyond this carries Gaussian weight < 1e-22
 X_CUT = 9.0  # g(u, sigma) < 3e-21 sigma^2 for u / sigma < -X_CUT
@@ -72,6 +66,13 @@ MASS = 15
 N_MOMENTS = 16
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@functools.lru_cache(maxsize=8)
+def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-node Gauss-Legendre rule on [-1, 1]: (nodes, weights), cached and shared by every caller (not to be
+    written to; writeable, so that the compiled kernels see the same array type as for their module-level rules)."""
+    return np.polynomial.legendre.leggauss(n)
 
 
 @njit(cache=True)

@@ -38,8 +38,6 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_OUTER)
 N_CORE = 10
 CORE_PANEL = 3.0
 _GL_CORE_X, _GL_CORE_W = np.polynomial.legendre.leggauss(N_CORE)
-
-
 TAN_MULTIPLES = (0.25, 0.5, 1.0, 2.0, 4.0)  # theta > 0: breaks at +-tan(theta) times these
 
 

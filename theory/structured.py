@@ -47,12 +47,9 @@ from scipy import optimize
 
 from theory import convex
 from theory.convex import ConvexProblem, student_error
-from theory.convex_moments import moments_and_jacobian
-from theory.convolution_moments import moments_shared_grid
 from theory.covariance import Case, Geometry
 from theory.learners import Learner
 from theory.point import MaxMarginOrder, PointResult
-from theory.window_moments import moments_theta0_and_jacobian
 
 # the hinge ridges through which the max-margin student is reached (stop once eps moves by < MM_RTOL, relative)
 MM_RIDGES = tuple(10.0 ** -k for k in range(2, 13))
@@ -187,23 +184,7 @@ class StructuredProblem(ConvexProblem):
         self.geo = geometry_of(params)
         self.prior = Prior(self.geo, self.lam)
 
-    # ---- the moments (the channel, inherited quadratures) and their derivatives -----------------------------
-    def moments_and_derivatives(self, cz: float, cw: float, sigma: float, V: float):
-        """(m, dm): the moments (A_z, A_w, B, C, M) and their derivatives in (c_z, c_w, sigma, V), on the closed-form
-        theta = 0 window route too (:func:`theory.window_moments.moments_theta0_and_jacobian`)."""
-        if self.pieces is not None:
-            self.nfev += 1
-            return moments_theta0_and_jacobian(self.loss, V, cz, sigma, self.pieces)
-        z, w = self.z_quadrature(cz, cw, sigma, V)
-        self.nfev += 1
-        if self.uses_shared_grid(cz, sigma, z, w):
-            m, d3 = moments_shared_grid(self.loss, V, cz, sigma, z, w * self.labels.prob_plus(z))
-            dm = np.zeros((m.size, 4))
-            dm[:, [0, 2, 3]] = d3
-            return m, dm
-        return moments_and_jacobian(self.loss, V, cz, cw, sigma, self.theta, self.channel, self.chan_param, z, w,
-                                    self.inner_nodes)
-
+    # ---- the moments and their derivatives: ConvexProblem's (the channel and the quadratures are inherited) ------
     def prior_update(self, m: np.ndarray, V: float, deriv: bool = False):
         """(c_new, sigma_new^2, tau0, terms, vhat, qhat) from the moments m at the prox step V."""
         a, nc = self.alpha, self.n_c
@@ -532,9 +513,9 @@ def _solve(problem: StructuredProblem, x0, tol: float):
     if best is None or not best[2]:
         for steps in (2, 0):
             got = convex._analytic_newton(problem, problem.fixed_point_steps(problem.guess(), steps), tol)
-            if got is not None and (best is None or got[1] < best[1]):
+            if best is None or got[1] < best[1]:
                 best = got
-            if got is not None and got[2]:
+            if got[2]:
                 break
     for steps in (10, 0):  # hybrid Powell from ten fixed-point steps, else from the bare guess
         if best is not None and best[2]:
