@@ -449,3 +449,29 @@ def test_the_coarse_start_leaves_the_answer_unchanged(monkeypatch, keep, learner
     without = solve_convex(params)
     assert with_coarse.success and without.success
     assert abs(with_coarse.eps - without.eps) < 1e-11 * without.eps
+
+
+def test_a_stalled_coarse_run_is_not_repeated_and_changes_no_answer(monkeypatch):
+    """A cold start at a tiny ridge (logistic:1e-8, theta = 10 deg, keep hard, f = 0.005, 5 % flips, alpha_prune = 4)
+    stalls on the coarse quadrature above COARSE_STALL; the full rule, which stalls at the same residual, is then not
+    run from the same start. The answer equals the one with every stalled run repeated on the full rule
+    (COARSE_STALL = inf) to 1e-11, in fewer evaluations (89 against 320 measured)."""
+    import theory.convex as convex
+
+    params = Params(4.0, 0.005, "hard", 10.0, "logistic:1e-8", "flip:0.05")
+    stalled = []
+    original = convex._coarse_start
+
+    def spy(problem, x0, max_iter):
+        got = original(problem, x0, max_iter)
+        stalled.append(got[1] >= convex.COARSE_STALL)
+        return got
+
+    monkeypatch.setattr(convex, "_coarse_start", spy)
+    skipping = solve_convex(params)
+    assert any(stalled)
+    monkeypatch.setattr(convex, "COARSE_STALL", math.inf)
+    repeating = solve_convex(params)
+    assert skipping.success and repeating.success
+    assert abs(skipping.eps - repeating.eps) < 1e-11 * repeating.eps
+    assert skipping.nfev < repeating.nfev
